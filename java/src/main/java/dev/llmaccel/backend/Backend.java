@@ -1,0 +1,490 @@
+package dev.llmaccel.backend;
+
+import dev.llmaccel.tensor.DType;
+import dev.llmaccel.tensor.Device;
+import dev.llmaccel.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Map;
+
+/**
+ * A set of kernels on one device. Every public op checks its arguments here, once for all
+ * backends (shapes, types, devices, ids in range, closed tensors), and only then calls the
+ * backend's kernel: a bad argument is an exception with a message, never a crash.
+ *
+ * <p>Conventions: outputs first; activations are F32; "(n, k)" below means a tensor whose last
+ * dimension is k and whose leading dimensions multiply to n. Unless an op says otherwise, an
+ * output may be the same tensor as an input (in place), but must not partially overlap one.
+ */
+public abstract class Backend implements AutoCloseable {
+
+    /** Short name: "cpu", "cuda", "reference". */
+    public abstract String name();
+
+    /** Where this backend's tensors live. */
+    public abstract Device device();
+
+    /**
+     * Whether this backend runs op for weights (or inputs) of the given type. Callers that get
+     * false run the op on another backend (see {@link Backends#cpu()}).
+     */
+    public abstract boolean supports(Op op, DType dtype);
+
+    /** A zero-filled tensor on this backend's device. */
+    public abstract Tensor allocate(DType dtype, long... shape);
+
+    /** A tensor on this backend's device holding a copy of t (t itself when it already lives there). */
+    public Tensor upload(Tensor t) {
+        t.checkOpen();
+        if (t.device() == device()) {
+            return t;
+        }
+        throw new UnsupportedOperationException(name() + " cannot take tensors from " + t.device());
+    }
+
+    @Override
+    public void close() {}
+
+    @Override
+    public String toString() {
+        return name();
+    }
+
+    // ---- ops -------------------------------------------------------------------------------------
+
+    /** Copies src into dst (same type and shape). */
+    public final void copy(Tensor dst, Tensor src) {
+        onDevice(dst, src);
+        writable(dst);
+        if (dst.dtype() != src.dtype() || !Arrays.equals(dst.shape(), src.shape())) {
+            throw new IllegalArgumentException("copy needs equal types and shapes: " + dst + " <- " + src);
+        }
+        require(Op.COPY, src.dtype());
+        copyKernel(dst, src);
+    }
+
+    /**
+     * Embedding lookup: out[i] = table[ids[i]] as F32.
+     *
+     * @param out (n, d) F32
+     * @param table (vocab, d), any type
+     * @param ids n ids in [0, vocab)
+     */
+    public final void embedding(Tensor out, Tensor table, int[] ids) {
+        onDevice(out, table);
+        writable(out);
+        f32(out, "embedding output");
+        rank(table, 2, "embedding table");
+        long d = table.dim(1);
+        long vocab = table.dim(0);
+        if (ids == null) {
+            throw new NullPointerException("ids");
+        }
+        if (out.dim(-1) != d || rowsOf(out) != ids.length) {
+            throw new IllegalArgumentException("embedding output must be (" + ids.length + ", " + d + "), got " + out);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocab) {
+                throw new IndexOutOfBoundsException("token id " + ids[i] + " at " + i + " outside [0, " + vocab + ")");
+            }
+        }
+        require(Op.EMBEDDING, table.dtype());
+        embeddingKernel(out, table, ids);
+    }
+
+    /**
+     * out = x · wᵀ.
+     *
+     * @param out (n, m) F32
+     * @param x (n, k) F32
+     * @param w (m, k), any type
+     */
+    public final void matmul(Tensor out, Tensor x, Tensor w) {
+        onDevice(out, x, w);
+        writable(out);
+        f32(out, "matmul output");
+        f32(x, "matmul input");
+        rank(w, 2, "matmul weight");
+        long m = w.dim(0);
+        long k = w.dim(1);
+        if (x.dim(-1) != k) {
+            throw new IllegalArgumentException("matmul input " + x + " does not match weight " + w + ": last dimension must be " + k);
+        }
+        long n = rowsOf(x);
+        if (out.dim(-1) != m || rowsOf(out) != n) {
+            throw new IllegalArgumentException("matmul output must be (" + n + ", " + m + "), got " + out);
+        }
+        if (out.storage() == x.storage()) {
+            throw new IllegalArgumentException("matmul output must not share memory with its input");
+        }
+        require(Op.MATMUL, w.dtype());
+        matmulKernel(out, x, w, n, k, m);
+    }
+
+    /**
+     * RMS normalisation over the last dimension: out = x / sqrt(mean(x²) + eps) * weight.
+     *
+     * @param out (n, d) F32
+     * @param x (n, d) F32
+     * @param weight (d) F32
+     */
+    public final void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
+        onDevice(out, x, weight);
+        writable(out);
+        sameShapeF32(out, x, "rmsnorm");
+        vector(weight, x.dim(-1), "rmsnorm weight");
+        eps(eps);
+        require(Op.RMS_NORM, DType.F32);
+        rmsNormKernel(out, x, weight, eps, rowsOf(x), x.dim(-1));
+    }
+
+    /**
+     * Layer normalisation over the last dimension: out = (x - mean) / sqrt(var + eps) * weight + bias.
+     *
+     * @param out (n, d) F32
+     * @param x (n, d) F32
+     * @param weight (d) F32
+     * @param bias (d) F32, or null
+     */
+    public final void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
+        if (bias != null) {
+            onDevice(out, x, weight, bias);
+            vector(bias, x.dim(-1), "layernorm bias");
+        } else {
+            onDevice(out, x, weight);
+        }
+        writable(out);
+        sameShapeF32(out, x, "layernorm");
+        vector(weight, x.dim(-1), "layernorm weight");
+        eps(eps);
+        require(Op.LAYER_NORM, DType.F32);
+        layerNormKernel(out, x, weight, bias, eps, rowsOf(x), x.dim(-1));
+    }
+
+    /**
+     * Rotary position embedding, in place. Token t of the sequence axis sits at position
+     * positionOffset + t.
+     *
+     * @param x (batch, seq, heads, headDim) or (seq, heads, headDim) F32, headDim even
+     */
+    public final void rope(Tensor x, long positionOffset, RopeParams params) {
+        onDevice(x);
+        writable(x);
+        f32(x, "rope input");
+        if (x.rank() != 3 && x.rank() != 4) {
+            throw new IllegalArgumentException("rope input must be (seq, heads, headDim) or (batch, seq, heads, headDim), got " + x);
+        }
+        if (params == null) {
+            throw new NullPointerException("params");
+        }
+        long headDim = x.dim(-1);
+        int rot = params.rotaryDimsFor((int) headDim);
+        if (headDim % 2 != 0 || rot > headDim) {
+            throw new IllegalArgumentException("rope needs an even head size >= rotary dimensions " + rot + ", got " + x);
+        }
+        float[] factors = params.freqFactors();
+        if (factors != null && factors.length != rot / 2) {
+            throw new IllegalArgumentException("rope frequency factors must have " + rot / 2 + " entries, got " + factors.length);
+        }
+        if (positionOffset < 0 || positionOffset > Integer.MAX_VALUE - x.dim(-3)) {
+            throw new IllegalArgumentException("rope position offset " + positionOffset + " out of range");
+        }
+        require(Op.ROPE, DType.F32);
+        long batch = x.rank() == 4 ? x.dim(0) : 1;
+        ropeKernel(x, positionOffset, params, batch, x.dim(-3), x.dim(-2), headDim);
+    }
+
+    /**
+     * out = silu(gate) * up, elementwise.
+     */
+    public final void swiglu(Tensor out, Tensor gate, Tensor up) {
+        onDevice(out, gate, up);
+        writable(out);
+        sameShapeF32(out, gate, "swiglu");
+        sameShapeF32(up, gate, "swiglu");
+        require(Op.SWIGLU, DType.F32);
+        swigluKernel(out, gate, up, gate.elements());
+    }
+
+    /** out = gelu(x) with the exact erf form, elementwise. */
+    public final void gelu(Tensor out, Tensor x) {
+        onDevice(out, x);
+        writable(out);
+        sameShapeF32(out, x, "gelu");
+        require(Op.GELU, DType.F32);
+        geluKernel(out, x, x.elements());
+    }
+
+    /**
+     * out = a + b. b has a's shape, or is a row (d) added to every row of a (n, d).
+     */
+    public final void add(Tensor out, Tensor a, Tensor b) {
+        onDevice(out, a, b);
+        writable(out);
+        sameShapeF32(out, a, "add");
+        f32(b, "add operand");
+        boolean full = Arrays.equals(a.shape(), b.shape());
+        if (!full && !(b.rank() == 1 && b.dim(0) == a.dim(-1))) {
+            throw new IllegalArgumentException("add operand " + b + " must have the shape of " + a + " or be one row of it");
+        }
+        require(Op.ADD, DType.F32);
+        addKernel(out, a, b, rowsOf(a), a.dim(-1), full);
+    }
+
+    /** Softmax over the last dimension. */
+    public final void softmax(Tensor out, Tensor x) {
+        onDevice(out, x);
+        writable(out);
+        sameShapeF32(out, x, "softmax");
+        require(Op.SOFTMAX, DType.F32);
+        softmaxKernel(out, x, rowsOf(x), x.dim(-1));
+    }
+
+    /**
+     * Scaled dot-product attention with grouped-query heads (query head h reads key/value head
+     * h / (heads / kvHeads)), computed without materialising the score matrix. See
+     * {@link AttentionParams} for which keys each query sees.
+     *
+     * @param out (batch, nq, heads, headDim) F32
+     * @param q (batch, nq, heads, headDim) F32
+     * @param k (batch, capacity, kvHeads, headDim) F32; rows [0, kvLength) are used
+     * @param v (batch, capacity, kvHeads, headDim) F32
+     */
+    public final void attention(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params) {
+        onDevice(out, q, k, v);
+        writable(out);
+        if (params == null) {
+            throw new NullPointerException("params");
+        }
+        Tensor q4 = as4d(q, "query");
+        Tensor k4 = as4d(k, "key");
+        Tensor v4 = as4d(v, "value");
+        sameShapeF32(out, q, "attention");
+        f32(k, "attention keys");
+        f32(v, "attention values");
+        if (!Arrays.equals(k4.shape(), v4.shape())) {
+            throw new IllegalArgumentException("keys " + k + " and values " + v + " must have the same shape");
+        }
+        long batch = q4.dim(0);
+        long nq = q4.dim(1);
+        long heads = q4.dim(2);
+        long headDim = q4.dim(3);
+        long capacity = k4.dim(1);
+        long kvHeads = k4.dim(2);
+        if (k4.dim(0) != batch || k4.dim(3) != headDim) {
+            throw new IllegalArgumentException("keys " + k + " must be (" + batch + ", capacity, kvHeads, " + headDim + ")");
+        }
+        if (kvHeads == 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException(heads + " query heads are not a multiple of " + kvHeads + " key/value heads");
+        }
+        if (params.kvLength() > capacity) {
+            throw new IllegalArgumentException("kv length " + params.kvLength() + " exceeds the " + capacity + " key rows");
+        }
+        if (out.storage() == q.storage() && out.address() != q.address()) {
+            throw new IllegalArgumentException("attention output partially overlaps the query");
+        }
+        int[] mask = params.mask();
+        if (mask != null && mask.length != batch * params.kvLength()) {
+            throw new IllegalArgumentException("attention mask must have batch * kvLength = "
+                    + batch * params.kvLength() + " entries, got " + mask.length);
+        }
+        require(Op.ATTENTION, DType.F32);
+        attentionKernel(out, q, k, v, params, mask, batch, nq, heads, kvHeads, headDim, capacity);
+    }
+
+    /**
+     * Pools each sequence of a batch into one vector.
+     *
+     * @param out (batch, d) F32
+     * @param x (batch, seq, d) F32
+     * @param mask batch * seq ints, 0 for padding; null keeps every token
+     */
+    public final void pool(Tensor out, Tensor x, int[] mask, Pooling mode) {
+        onDevice(out, x);
+        writable(out);
+        f32(out, "pool output");
+        f32(x, "pool input");
+        rank(x, 3, "pool input");
+        if (mode == null) {
+            throw new NullPointerException("mode");
+        }
+        long batch = x.dim(0);
+        long seq = x.dim(1);
+        long d = x.dim(2);
+        if (out.rank() != 2 || out.dim(0) != batch || out.dim(1) != d) {
+            throw new IllegalArgumentException("pool output must be (" + batch + ", " + d + "), got " + out);
+        }
+        if (out.storage() == x.storage()) {
+            throw new IllegalArgumentException("pool output must not share memory with its input");
+        }
+        int[] m = mask == null ? null : mask.clone();
+        if (m != null && m.length != batch * seq) {
+            throw new IllegalArgumentException("pool mask must have batch * seq = " + batch * seq + " entries, got " + m.length);
+        }
+        require(Op.POOL, DType.F32);
+        poolKernel(out, x, m, mode, batch, seq, d);
+    }
+
+    /** Scales each row of x to unit L2 norm (a zero row stays zero). */
+    public final void l2Normalize(Tensor out, Tensor x) {
+        onDevice(out, x);
+        writable(out);
+        sameShapeF32(out, x, "l2 normalize");
+        require(Op.L2_NORMALIZE, DType.F32);
+        l2NormalizeKernel(out, x, rowsOf(x), x.dim(-1));
+    }
+
+    /**
+     * Picks the next token from a row of logits; see {@link SamplingParams} for the steps.
+     *
+     * @param logits (vocab) F32
+     * @param recentTokens the tokens penalties look at (ids in [0, vocab)); may be empty
+     * @param uniform a draw in [0, 1) from the caller's seeded generator (ignored when greedy)
+     */
+    public final int sample(Tensor logits, SamplingParams params, int[] recentTokens, double uniform) {
+        onDevice(logits);
+        f32(logits, "logits");
+        rank(logits, 1, "logits");
+        if (params == null || recentTokens == null) {
+            throw new NullPointerException(params == null ? "params" : "recentTokens");
+        }
+        long vocab = logits.dim(0);
+        if (vocab == 0) {
+            throw new IllegalArgumentException("cannot sample from an empty vocabulary");
+        }
+        for (int t : recentTokens) {
+            if (t < 0 || t >= vocab) {
+                throw new IndexOutOfBoundsException("recent token " + t + " outside [0, " + vocab + ")");
+            }
+        }
+        for (Map.Entry<Integer, Float> e : params.logitBias().entrySet()) {
+            if (e.getKey() >= vocab) {
+                throw new IndexOutOfBoundsException("logit bias for token " + e.getKey() + " outside [0, " + vocab + ")");
+            }
+        }
+        if (!(uniform >= 0 && uniform < 1)) {
+            throw new IllegalArgumentException("uniform draw must be in [0, 1), got " + uniform);
+        }
+        require(Op.SAMPLE, DType.F32);
+        return sampleKernel(logits, params, recentTokens, uniform, (int) vocab);
+    }
+
+    // ---- kernels: arguments are already checked ---------------------------------------------------
+
+    protected abstract void copyKernel(Tensor dst, Tensor src);
+
+    protected abstract void embeddingKernel(Tensor out, Tensor table, int[] ids);
+
+    protected abstract void matmulKernel(Tensor out, Tensor x, Tensor w, long n, long k, long m);
+
+    protected abstract void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d);
+
+    protected abstract void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d);
+
+    protected abstract void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim);
+
+    protected abstract void swigluKernel(Tensor out, Tensor gate, Tensor up, long n);
+
+    protected abstract void geluKernel(Tensor out, Tensor x, long n);
+
+    /** full: b has a's shape; otherwise b is one row of d values added to each of the n rows. */
+    protected abstract void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full);
+
+    protected abstract void softmaxKernel(Tensor out, Tensor x, long n, long d);
+
+    /** mask is params.mask() (already copied), or null. */
+    protected abstract void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
+            long batch, long nq, long heads, long kvHeads, long headDim, long capacity);
+
+    protected abstract void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d);
+
+    protected abstract void l2NormalizeKernel(Tensor out, Tensor x, long n, long d);
+
+    protected abstract int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab);
+
+    // ---- checks ----------------------------------------------------------------------------------
+
+    private void require(Op op, DType dtype) {
+        if (!supports(op, dtype)) {
+            throw new UnsupportedOperationException(name() + " has no " + op + " kernel for " + dtype);
+        }
+    }
+
+    private void onDevice(Tensor... tensors) {
+        for (Tensor t : tensors) {
+            if (t == null) {
+                throw new NullPointerException("tensor argument is null");
+            }
+            t.checkOpen();
+            if (t.device() != device()) {
+                throw new IllegalArgumentException(name() + " backend got a tensor on " + t.device() + ": " + t);
+            }
+        }
+    }
+
+    private static void writable(Tensor t) {
+        if (!t.isWritable()) {
+            throw new IllegalArgumentException("output tensor " + t + " is read-only");
+        }
+    }
+
+    private static void f32(Tensor t, String what) {
+        if (t.dtype() != DType.F32) {
+            throw new IllegalArgumentException(what + " must be F32, got " + t);
+        }
+        if (t.rank() == 0) {
+            throw new IllegalArgumentException(what + " must have at least one dimension, got " + t);
+        }
+    }
+
+    private static void rank(Tensor t, int rank, String what) {
+        if (t.rank() != rank) {
+            throw new IllegalArgumentException(what + " must have " + rank + " dimensions, got " + t);
+        }
+    }
+
+    private static void sameShapeF32(Tensor a, Tensor b, String op) {
+        f32(a, op + " tensor");
+        f32(b, op + " tensor");
+        if (!Arrays.equals(a.shape(), b.shape())) {
+            throw new IllegalArgumentException(op + " needs equal shapes: " + a + " and " + b);
+        }
+        if (a.storage() == b.storage() && a.address() != b.address()) {
+            long lo = Math.max(a.address(), b.address());
+            long hi = Math.min(a.address() + a.bytes(), b.address() + b.bytes());
+            if (lo < hi) {
+                throw new IllegalArgumentException(op + " tensors " + a + " and " + b + " partially overlap");
+            }
+        }
+    }
+
+    private static void vector(Tensor t, long d, String what) {
+        if (t.dtype() != DType.F32 || t.rank() != 1 || t.dim(0) != d) {
+            throw new IllegalArgumentException(what + " must be F32 (" + d + "), got " + t);
+        }
+    }
+
+    private static void eps(float eps) {
+        if (!(eps >= 0) || Float.isInfinite(eps)) {
+            throw new IllegalArgumentException("epsilon must be >= 0 and finite, got " + eps);
+        }
+    }
+
+    private static Tensor as4d(Tensor t, String what) {
+        if (t.rank() == 4) {
+            return t;
+        }
+        if (t.rank() == 3) {
+            return t.view(1, t.dim(0), t.dim(1), t.dim(2));
+        }
+        throw new IllegalArgumentException(what + " must be (batch, len, heads, headDim) or (len, heads, headDim), got " + t);
+    }
+
+    /** Product of all dimensions but the last. */
+    protected static long rowsOf(Tensor t) {
+        long rows = 1;
+        for (int i = 0; i < t.rank() - 1; i++) {
+            rows *= t.dim(i);
+        }
+        return rows;
+    }
+}

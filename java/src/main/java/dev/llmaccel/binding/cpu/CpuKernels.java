@@ -1,0 +1,70 @@
+package dev.llmaccel.binding.cpu;
+
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.Properties;
+
+/**
+ * Binding of the CPU kernels ({@code llmaccel/*.h}). Tensor arguments are native addresses;
+ * shapes and ids are checked in Java (see {@code dev.llmaccel.backend.Backend}) before any call.
+ * Each function returns an {@code llm_status} (0 = ok).
+ */
+@Properties(inherit = CpuLibrary.class)
+public final class CpuKernels {
+    static {
+        Loader.load();
+    }
+
+    private CpuKernels() {}
+
+    // matmul.h
+    public static native int llm_matmul(@Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const void*") long w, int wType, long n, long k, long m);
+
+    // embedding.h
+    public static native int llm_embedding_rows(@Cast("float*") long out, @Cast("const void*") long table,
+            int tableType, @Cast("const int32_t*") int[] ids, long n, long d);
+
+    public static native int llm_pool(@Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const int32_t*") int[] mask, int mode, long batch, long seq, long d);
+
+    public static native int llm_l2_normalize(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
+
+    public static native int llm_dequantize(@Cast("float*") long out, @Cast("const void*") long src, int type, long n);
+
+    public static native int llm_quantize(@Cast("void*") long out, @Cast("const float*") long src, int type, long n);
+
+    // norm.h
+    public static native int llm_rms_norm(@Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const float*") long weight, float eps, long n, long d);
+
+    public static native int llm_layer_norm(@Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const float*") long weight, @Cast("const float*") long bias, float eps, long n, long d);
+
+    // elementwise.h
+    public static native int llm_add(@Cast("float*") long out, @Cast("const float*") long a,
+            @Cast("const float*") long b, long n, long d, int full);
+
+    public static native int llm_swiglu(@Cast("float*") long out, @Cast("const float*") long gate,
+            @Cast("const float*") long up, long n);
+
+    public static native int llm_gelu(@Cast("float*") long out, @Cast("const float*") long x, long n);
+
+    public static native int llm_softmax(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
+
+    // rope.h
+    public static native int llm_rope(@Cast("float*") long x, long batch, long seq, long heads, long headDim,
+            long posOffset, int style, double theta, long rotDims, @Cast("const float*") float[] freqFactors);
+
+    // attention.h
+    public static native int llm_attention(@Cast("float*") long out, @Cast("const float*") long q,
+            @Cast("const float*") long k, @Cast("const float*") long v, @Cast("const int32_t*") int[] mask,
+            long batch, long nq, long heads, long kvHeads, long headDim, long capacity, long kvLen, long qPos,
+            float scale, int causal, long window);
+
+    // sampling.h
+    public static native int llm_sample(@Cast("int32_t*") int[] out, @Cast("const float*") long logits, long vocab,
+            @Cast("const int32_t*") int[] biasIds, @Cast("const float*") float[] biasValues, long nBias,
+            @Cast("const int32_t*") int[] recent, long nRecent, float temperature, int topK, float topP, float minP,
+            float repetitionPenalty, float frequencyPenalty, float presencePenalty, double uniform);
+}

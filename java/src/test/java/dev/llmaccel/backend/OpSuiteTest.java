@@ -1,0 +1,355 @@
+package dev.llmaccel.backend;
+
+import static dev.llmaccel.backend.TestData.assertClose;
+import static dev.llmaccel.backend.TestData.normal;
+import static dev.llmaccel.backend.TestData.poisoned;
+import static dev.llmaccel.backend.TestData.tensor;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
+import static org.junit.jupiter.api.DynamicTest.dynamicTest;
+
+import dev.llmaccel.tensor.DType;
+import dev.llmaccel.tensor.Tensor;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Every op × type × awkward shape, on every native backend present, against ReferenceBackend on
+ * the same seeded inputs. Outputs start as NaN so unwritten elements fail; NaN never passes; each
+ * op has its own bound on ‖out − ref‖ / ‖ref‖. A backend that is absent shows its cases as skipped.
+ */
+class OpSuiteTest {
+
+    /** One case: runs the op on a backend with inputs made from fixed seeds and returns the output. */
+    record OpCase(String name, double bound, java.util.function.Function<Backend, float[]> run) {}
+
+    /** Types whose matmul may quantize activations to 8 bits, as GGUF runtimes do. */
+    private static double matmulBound(DType t) {
+        return switch (t) {
+            case F32 -> 1e-5;
+            case F16, BF16 -> 2e-3;
+            default -> 1e-2;
+        };
+    }
+
+    static final DType[] ALL_TYPES = DType.values();
+
+    static List<OpCase> cases() {
+        List<OpCase> cases = new ArrayList<>();
+        addMatmul(cases);
+        addEmbedding(cases);
+        addNorms(cases);
+        addRope(cases);
+        addElementwise(cases);
+        addAttention(cases);
+        addPooling(cases);
+        return cases;
+    }
+
+    // ---- matmul ----------------------------------------------------------------------------------
+
+    static void addMatmul(List<OpCase> cases) {
+        long[][] shapes = {{1, 256, 1}, {1, 256, 5}, {5, 512, 7}, {7, 768, 13}, {13, 256, 17}, {33, 512, 64},
+                           {1, 4096, 4097}};
+        long[][] small = {{1, 32, 3}, {3, 96, 5}, {4097, 64, 1}};
+        for (DType t : ALL_TYPES) {
+            List<long[]> list = new ArrayList<>(List.of(shapes));
+            if (t.blockSize() <= 32) {
+                list.addAll(List.of(small));
+            }
+            for (long[] s : list) {
+                long n = s[0], k = s[1], m = s[2];
+                cases.add(new OpCase("matmul " + t + " n=" + n + " k=" + k + " m=" + m, matmulBound(t), b -> {
+                    try (Tensor x = tensor(b, DType.F32, normal(1, (int) (n * k), 1), n, k);
+                         Tensor w = tensor(b, t, normal(2, (int) (m * k), 0.5), m, k);
+                         Tensor out = poisoned(b, n, m)) {
+                        b.matmul(out, x, w);
+                        return out.toFloatArray();
+                    }
+                }));
+            }
+        }
+    }
+
+    // ---- embedding -------------------------------------------------------------------------------
+
+    static void addEmbedding(List<OpCase> cases) {
+        long[][] shapes = {{1, 256}, {13, 256}, {4097, 512}};
+        for (DType t : ALL_TYPES) {
+            for (long[] s : shapes) {
+                long vocab = s[0], d = s[1];
+                for (int n : new int[] {1, 7, 13}) {
+                    cases.add(new OpCase("embedding " + t + " vocab=" + vocab + " d=" + d + " n=" + n, 1e-6, b -> {
+                        Random r = new Random(n);
+                        int[] ids = new int[n];
+                        for (int i = 0; i < n; i++) {
+                            ids[i] = i == n - 1 ? (int) vocab - 1 : r.nextInt((int) vocab);
+                        }
+                        try (Tensor table = tensor(b, t, normal(3, (int) (vocab * d), 1), vocab, d);
+                             Tensor out = poisoned(b, n, d)) {
+                            b.embedding(out, table, ids);
+                            return out.toFloatArray();
+                        }
+                    }));
+                }
+            }
+        }
+    }
+
+    // ---- norms -----------------------------------------------------------------------------------
+
+    static void addNorms(List<OpCase> cases) {
+        long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}, {13, 64}};
+        for (long[] s : shapes) {
+            long n = s[0], d = s[1];
+            cases.add(new OpCase("rmsnorm n=" + n + " d=" + d, 1e-5, b -> {
+                try (Tensor x = tensor(b, DType.F32, normal(4, (int) (n * d), 3), n, d);
+                     Tensor w = tensor(b, DType.F32, normal(5, (int) d, 1), d);
+                     Tensor out = poisoned(b, n, d)) {
+                    b.rmsNorm(out, x, w, 1e-5f);
+                    return out.toFloatArray();
+                }
+            }));
+            for (boolean bias : new boolean[] {true, false}) {
+                cases.add(new OpCase("layernorm n=" + n + " d=" + d + (bias ? " bias" : ""), 1e-5, b -> {
+                    try (Tensor x = tensor(b, DType.F32, normal(6, (int) (n * d), 2), n, d);
+                         Tensor w = tensor(b, DType.F32, normal(7, (int) d, 1), d);
+                         Tensor bb = tensor(b, DType.F32, normal(8, (int) d, 1), d);
+                         Tensor out = poisoned(b, n, d)) {
+                        b.layerNorm(out, x, w, bias ? bb : null, 1e-12f);
+                        return out.toFloatArray();
+                    }
+                }));
+            }
+        }
+        cases.add(new OpCase("rmsnorm in place", 1e-5, b -> {
+            try (Tensor x = tensor(b, DType.F32, normal(9, 5 * 13, 1), 5, 13);
+                 Tensor w = tensor(b, DType.F32, normal(10, 13, 1), 13)) {
+                b.rmsNorm(x, x, w, 1e-6f);
+                return x.toFloatArray();
+            }
+        }));
+    }
+
+    // ---- rope ------------------------------------------------------------------------------------
+
+    static void addRope(List<OpCase> cases) {
+        long[][] shapes = {{1, 1, 1, 2}, {1, 5, 3, 8}, {2, 7, 4, 64}, {1, 13, 2, 128}};
+        for (RopeStyle style : RopeStyle.values()) {
+            for (long[] s : shapes) {
+                for (long offset : new long[] {0, 37, 100_000}) {
+                    for (int variant = 0; variant < 3; variant++) {
+                        long hd = s[3];
+                        int rot = variant == 1 && hd >= 8 ? (int) hd / 2 : 0;
+                        boolean factors = variant == 2;
+                        double theta = variant == 2 ? 500_000 : 10_000;
+                        String name = "rope " + style + " " + java.util.Arrays.toString(s) + " pos=" + offset
+                                + (rot > 0 ? " rot=" + rot : "") + (factors ? " scaled" : "");
+                        cases.add(new OpCase(name, 1e-5, b -> {
+                            int pairs = (rot == 0 ? (int) hd : rot) / 2;
+                            float[] f = factors ? TestData.uniform(11, pairs, 1, 8) : null;
+                            RopeParams p = new RopeParams(style, theta, rot, f);
+                            try (Tensor x = tensor(b, DType.F32, normal(12, (int) (s[0] * s[1] * s[2] * hd), 1), s)) {
+                                Tensor v = s[0] == 1 ? x.view(s[1], s[2], s[3]) : x;
+                                b.rope(v, offset, p);
+                                return x.toFloatArray();
+                            }
+                        }));
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- elementwise -----------------------------------------------------------------------------
+
+    static void addElementwise(List<OpCase> cases) {
+        for (int n : new int[] {1, 5, 7, 13, 4097, 70_000}) {
+            cases.add(new OpCase("swiglu n=" + n, 1e-5, b -> {
+                try (Tensor g = tensor(b, DType.F32, normal(13, n, 4), n);
+                     Tensor u = tensor(b, DType.F32, normal(14, n, 1), n);
+                     Tensor out = poisoned(b, n)) {
+                    b.swiglu(out, g, u);
+                    return out.toFloatArray();
+                }
+            }));
+            cases.add(new OpCase("gelu n=" + n, 1e-5, b -> {
+                try (Tensor x = tensor(b, DType.F32, normal(15, n, 3), n);
+                     Tensor out = poisoned(b, n)) {
+                    b.gelu(out, x);
+                    return out.toFloatArray();
+                }
+            }));
+        }
+        long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}};
+        for (long[] s : shapes) {
+            long n = s[0], d = s[1];
+            for (boolean full : new boolean[] {true, false}) {
+                cases.add(new OpCase("add n=" + n + " d=" + d + (full ? "" : " row"), 1e-6, b -> {
+                    try (Tensor a = tensor(b, DType.F32, normal(16, (int) (n * d), 1), n, d);
+                         Tensor c = full ? tensor(b, DType.F32, normal(17, (int) (n * d), 1), n, d)
+                                 : tensor(b, DType.F32, normal(17, (int) d, 1), d);
+                         Tensor out = poisoned(b, n, d)) {
+                        b.add(out, a, c);
+                        return out.toFloatArray();
+                    }
+                }));
+            }
+            cases.add(new OpCase("softmax n=" + n + " d=" + d, 1e-5, b -> {
+                try (Tensor x = tensor(b, DType.F32, normal(18, (int) (n * d), 30), n, d);
+                     Tensor out = poisoned(b, n, d)) {
+                    b.softmax(out, x);
+                    return out.toFloatArray();
+                }
+            }));
+            cases.add(new OpCase("l2 normalize n=" + n + " d=" + d, 1e-6, b -> {
+                try (Tensor x = tensor(b, DType.F32, normal(19, (int) (n * d), 2), n, d);
+                     Tensor out = poisoned(b, n, d)) {
+                    b.l2Normalize(out, x);
+                    return out.toFloatArray();
+                }
+            }));
+        }
+    }
+
+    // ---- attention -------------------------------------------------------------------------------
+
+    static void addAttention(List<OpCase> cases) {
+        int[][] heads = {{1, 1}, {4, 2}, {6, 3}, {8, 1}};
+        int[][] lengths = {{1, 1, 1}, {1, 13, 16}, {5, 5, 5}, {13, 37, 40}, {1, 4097, 4100}};  // nq, kvLen, capacity
+        for (int batch : new int[] {1, 2}) {
+            for (int[] h : heads) {
+                for (int[] len : lengths) {
+                    for (int hd : new int[] {7, 64}) {
+                        for (int variant = 0; variant < 4; variant++) {
+                            boolean causal = variant != 1;
+                            int window = variant == 2 ? 3 : 0;
+                            boolean masked = variant == 3 || (variant == 1 && batch == 2);
+                            int nq = len[0], kvLen = len[1], cap = len[2];
+                            if (kvLen > 1000 && (hd != 64 || batch != 1 || h[0] > 4)) {
+                                continue;  // the long context runs in a few configurations only
+                            }
+                            String name = "attention batch=" + batch + " heads=" + h[0] + "/" + h[1] + " hd=" + hd
+                                    + " nq=" + nq + " kv=" + kvLen + "/" + cap + (causal ? " causal" : " bidirectional")
+                                    + (window > 0 ? " window=" + window : "") + (masked ? " masked" : "");
+                            cases.add(new OpCase(name, 1e-5, b -> runAttention(b, batch, nq, h[0], h[1], hd, kvLen, cap,
+                                    causal, window, masked)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static float[] runAttention(Backend b, int batch, int nq, int heads, int kvHeads, int hd, int kvLen, int cap,
+            boolean causal, int window, boolean masked) {
+        int[] mask = null;
+        if (masked) {
+            Random r = new Random(20);
+            mask = new int[batch * kvLen];
+            for (int i = 0; i < mask.length; i++) {
+                mask[i] = r.nextInt(4) == 0 ? 0 : 1;
+            }
+            if (batch > 1) {
+                java.util.Arrays.fill(mask, kvLen, 2 * kvLen, 0);  // a whole sequence hidden: zeros out
+            }
+        }
+        AttentionParams p = new AttentionParams((float) (1 / Math.sqrt(hd)), causal, window, kvLen - nq, kvLen, mask);
+        try (Tensor q = tensor(b, DType.F32, normal(21, batch * nq * heads * hd, 1), batch, nq, heads, hd);
+             Tensor k = tensor(b, DType.F32, normal(22, batch * cap * kvHeads * hd, 1), batch, cap, kvHeads, hd);
+             Tensor v = tensor(b, DType.F32, normal(23, batch * cap * kvHeads * hd, 1), batch, cap, kvHeads, hd);
+             Tensor out = poisoned(b, batch, nq, heads, hd)) {
+            b.attention(out, q, k, v, p);
+            return out.toFloatArray();
+        }
+    }
+
+    // ---- pooling ---------------------------------------------------------------------------------
+
+    static void addPooling(List<OpCase> cases) {
+        long[][] shapes = {{1, 1, 5}, {2, 7, 13}, {3, 13, 384}};
+        for (Pooling mode : Pooling.values()) {
+            for (long[] s : shapes) {
+                for (boolean masked : new boolean[] {false, true}) {
+                    cases.add(new OpCase("pool " + mode + " " + java.util.Arrays.toString(s) + (masked ? " masked" : ""),
+                            1e-6, b -> {
+                        int[] mask = null;
+                        if (masked) {
+                            mask = new int[(int) (s[0] * s[1])];
+                            for (int bb = 0; bb < s[0]; bb++) {
+                                for (int t = 0; t < s[1]; t++) {
+                                    mask[(int) (bb * s[1] + t)] = t < (bb + 1) * s[1] / s[0] - (bb == 1 ? s[1] : 0) ? 1 : 0;
+                                }
+                            }
+                        }
+                        try (Tensor x = tensor(b, DType.F32, normal(24, (int) (s[0] * s[1] * s[2]), 1), s);
+                             Tensor out = poisoned(b, s[0], s[2])) {
+                            b.pool(out, x, mask, mode);
+                            return out.toFloatArray();
+                        }
+                    }));
+                }
+            }
+        }
+    }
+
+    // ---- the suite -------------------------------------------------------------------------------
+
+    @TestFactory
+    Stream<DynamicNode> opsAgainstReference() {
+        Backend reference = Backends.reference();
+        List<OpCase> all = cases();
+        return TestBackends.nativeNames().stream().map(name -> dynamicContainer(name, all.stream().map(c ->
+                dynamicTest(c.name(), () -> {
+                    String missing = TestBackends.unavailableReason(name);
+                    Assumptions.assumeTrue(missing == null, () -> name + " not available: " + missing);
+                    try (Backend backend = Backends.named(name)) {
+                        float[] expected = c.run().apply(reference);
+                        float[] actual = c.run().apply(backend);
+                        assertClose(actual, expected, c.bound(), name + " " + c.name());
+                    }
+                }))));
+    }
+
+    @TestFactory
+    Stream<DynamicNode> samplingAgainstReference() {
+        Backend reference = Backends.reference();
+        List<SamplingParams> settings = List.of(
+                SamplingParams.greedy(),
+                SamplingParams.ofTemperature(1f),
+                SamplingParams.ofTemperature(0.7f).withTopK(40),
+                SamplingParams.ofTemperature(1.3f).withTopP(0.9f),
+                SamplingParams.ofTemperature(1f).withMinP(0.05f),
+                SamplingParams.ofTemperature(0.8f).withTopK(50).withTopP(0.95f).withMinP(0.02f),
+                SamplingParams.ofTemperature(1f).withPenalties(1.3f, 0.2f, 0.5f),
+                SamplingParams.greedy().withPenalties(1.5f, 0f, 0f).withLogitBias(Map.of(3, 100f, 4, -100f)));
+        return TestBackends.nativeNames().stream().map(name -> dynamicContainer(name, settings.stream().flatMap(s ->
+                Stream.of(1, 7, 1000, 128_256).map(vocab -> dynamicTest("sample vocab=" + vocab + " " + s, () -> {
+                    String missing = TestBackends.unavailableReason(name);
+                    Assumptions.assumeTrue(missing == null, () -> name + " not available: " + missing);
+                    try (Backend backend = Backends.named(name);
+                         Tensor hostLogits = Tensor.of(normal(25 + vocab, vocab, 3), vocab);
+                         Tensor logits = backend.upload(hostLogits)) {
+                        Random r = new Random(26);
+                        int[] recent = new int[Math.min(vocab, 20)];
+                        for (int i = 0; i < recent.length; i++) {
+                            recent[i] = r.nextInt(vocab);
+                        }
+                        SamplingParams p = s.logitBias().keySet().stream().anyMatch(t -> t >= vocab)
+                                ? s.withLogitBias(Map.of()) : s;
+                        for (int draw = 0; draw < (vocab > 100_000 ? 20 : 200); draw++) {
+                            double u = r.nextDouble();
+                            int expected = reference.sample(hostLogits, p, recent, u);
+                            int actual = backend.sample(logits, p, recent, u);
+                            assertEquals(expected, actual, "draw " + draw + " u=" + u);
+                        }
+                    }
+                })))));
+    }
+}

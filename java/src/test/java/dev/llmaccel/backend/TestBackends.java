@@ -1,0 +1,27 @@
+package dev.llmaccel.backend;
+
+import dev.llmaccel.backend.cuda.CudaProbe;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The backends the op suite runs on: every native backend present on this host. */
+final class TestBackends {
+    private TestBackends() {}
+
+    /** "cpu" always; "cuda" when a usable GPU is present. */
+    static List<String> nativeNames() {
+        List<String> names = new ArrayList<>();
+        names.add("cpu");
+        names.add("cuda");
+        return names;
+    }
+
+    /** Whether the named backend can run here, and if not why (for a visible skip). */
+    static String unavailableReason(String name) {
+        if (name.equals("cuda")) {
+            CudaProbe.Result r = CudaProbe.probe();
+            return r.usable() ? null : r.description();
+        }
+        return null;
+    }
+}

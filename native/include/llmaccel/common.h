@@ -1,0 +1,102 @@
+/*
+ * llmaccel — the C ABI shared by every op family: status codes, weight types, host memory and
+ * the CPU thread pool.
+ *
+ * Conventions for every function in these headers:
+ *   - names are llm_<noun>_<verb>; output arguments come first;
+ *   - every tensor argument carries a shape comment, row-major, last dimension contiguous;
+ *   - Java validates shapes, types, ids and lengths before calling: native code trusts them and
+ *     only reports what it cannot know in advance (allocation failures, device errors) through
+ *     an llm_status return value. Nothing here aborts, exits or throws across the boundary.
+ */
+#ifndef LLMACCEL_COMMON_H
+#define LLMACCEL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes returned by every function that can fail. */
+enum llm_status {
+    LLM_OK = 0,
+    LLM_ERR_OUT_OF_MEMORY = 1,   /* a host or device allocation failed */
+    LLM_ERR_THREADS = 2,         /* the thread pool could not start a worker */
+    LLM_ERR_UNSUPPORTED = 3,     /* this build or this CPU has no kernel for the request */
+    LLM_ERR_IO = 4,              /* a file could not be opened or mapped */
+    LLM_ERR_DEVICE = 5           /* a device call failed; see the device's own error string */
+};
+
+/*
+ * Element types. The values are GGML's type ids so that GGUF tensors map without a table.
+ * Block-quantized types store a row of k elements as k / block_size blocks.
+ */
+enum llm_type {
+    LLM_TYPE_F32 = 0,
+    LLM_TYPE_F16 = 1,
+    LLM_TYPE_Q4_0 = 2,    /* 32 elements: f16 scale, 16 bytes of 4-bit values (offset 8) = 18 bytes */
+    LLM_TYPE_Q4_1 = 3,    /* 32 elements: f16 scale, f16 min, 16 bytes of 4-bit values = 20 bytes */
+    LLM_TYPE_Q5_0 = 6,    /* 32 elements: f16 scale, 4 bytes of high bits, 16 bytes of low nibbles = 22 bytes */
+    LLM_TYPE_Q5_1 = 7,    /* 32 elements: f16 scale, f16 min, 4 bytes high bits, 16 bytes low nibbles = 24 bytes */
+    LLM_TYPE_Q8_0 = 8,    /* 32 elements: f16 scale, 32 int8 values = 34 bytes */
+    LLM_TYPE_Q4_K = 12,   /* 256 elements: 144 bytes */
+    LLM_TYPE_Q5_K = 13,   /* 256 elements: 176 bytes */
+    LLM_TYPE_Q6_K = 14,   /* 256 elements: 210 bytes */
+    LLM_TYPE_BF16 = 30
+};
+
+/* Library version as MAJOR * 10000 + MINOR * 100 + PATCH. */
+int llm_version(void);
+
+/*
+ * CPU features seen at run time (bit set): 1 = AVX2, 2 = FMA, 4 = F16C, 8 = AVX-512F.
+ * The kernels pick their AVX2/FMA/F16C paths from this, never from compile-time flags.
+ */
+int llm_cpu_features(void);
+
+/* Forces the portable (non-SIMD) kernels when disable is non-zero: for tests of the fallback. */
+void llm_cpu_simd_disable(int disable);
+
+/* ---- host memory ---------------------------------------------------------------------------- */
+
+/* Allocates bytes (64-byte aligned, uninitialised) into *out; LLM_ERR_OUT_OF_MEMORY on failure. */
+int llm_host_alloc(void** out, int64_t bytes);
+
+/* Frees what llm_host_alloc returned; NULL is ignored. */
+void llm_host_free(void* ptr);
+
+/* Bytes currently held by llm_host_alloc (for leak tests). */
+int64_t llm_host_bytes_in_use(void);
+
+/* Copies bytes between host addresses (non-overlapping). */
+void llm_host_copy(void* dst, const void* src, int64_t bytes);
+
+/* Sets bytes to value. */
+void llm_host_fill(void* dst, int value, int64_t bytes);
+
+/* ---- memory-mapped files ---------------------------------------------------------------------- */
+
+/* Maps a whole file read-only: *out_addr, *out_bytes. LLM_ERR_IO when it cannot be opened or mapped. */
+int llm_file_map(void** out_addr, int64_t* out_bytes, const char* path);
+
+/* Unmaps what llm_file_map returned. */
+void llm_file_unmap(void* addr, int64_t bytes);
+
+/* ---- threads ---------------------------------------------------------------------------------- */
+
+/*
+ * Sets the number of threads every CPU kernel uses; n < 1 means one per core. OpenBLAS is kept
+ * single-threaded and called from inside the library's own pool, so the two never oversubscribe.
+ */
+int llm_threads_set(int n);
+
+/* The current number of threads. */
+int llm_threads_get(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMACCEL_COMMON_H */

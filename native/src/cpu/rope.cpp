@@ -1,0 +1,41 @@
+// Rotary position embedding. Angles are computed in double: positions reach 10^5 and more, where
+// float angles lose the low bits that make neighbouring positions distinct.
+#include <cmath>
+#include <vector>
+
+#include "llmaccel/rope.h"
+#include "status.h"
+#include "thread_pool.h"
+
+extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim, int64_t pos_offset,
+                        int style, double theta, int64_t rot_dims, const float* freq_factors) {
+    return llm::guarded([&] {
+        const int64_t pairs = rot_dims / 2;
+        std::vector<double> freq((size_t)pairs);
+        for (int64_t i = 0; i < pairs; i++) {
+            freq[(size_t)i] = std::pow(theta, -2.0 * (double)i / (double)rot_dims);
+            if (freq_factors) freq[(size_t)i] /= freq_factors[i];
+        }
+        llm::parallel_for(batch * seq, 1, [&](int64_t t0, int64_t t1) {
+            std::vector<float> cs((size_t)pairs), sn((size_t)pairs);
+            for (int64_t bt = t0; bt < t1; bt++) {
+                double pos = (double)(pos_offset + bt % seq);
+                for (int64_t i = 0; i < pairs; i++) {
+                    double a = pos * freq[(size_t)i];
+                    cs[(size_t)i] = (float)std::cos(a);
+                    sn[(size_t)i] = (float)std::sin(a);
+                }
+                for (int64_t h = 0; h < heads; h++) {
+                    float* v = x + (bt * heads + h) * head_dim;
+                    for (int64_t i = 0; i < pairs; i++) {
+                        int64_t i0 = style == 0 ? 2 * i : i;
+                        int64_t i1 = style == 0 ? 2 * i + 1 : i + pairs;
+                        float x0 = v[i0], x1 = v[i1];
+                        v[i0] = x0 * cs[(size_t)i] - x1 * sn[(size_t)i];
+                        v[i1] = x0 * sn[(size_t)i] + x1 * cs[(size_t)i];
+                    }
+                }
+            }
+        });
+    });
+}

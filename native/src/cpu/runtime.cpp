@@ -1,0 +1,119 @@
+// Version, CPU feature detection, host memory and memory-mapped files.
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include <cpuid.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cpu_features.h"
+#include "llmaccel/common.h"
+
+namespace llm {
+namespace {
+
+std::atomic<int64_t> g_host_bytes{0};
+std::atomic<bool> g_simd_disabled{false};
+
+// Reads the CPU's features once; AVX needs the OS to save YMM state (OSXSAVE + XCR0).
+int detect_features() {
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    bool osxsave = (ecx & bit_OSXSAVE) != 0;
+    bool fma = (ecx & bit_FMA) != 0;
+    bool f16c = (ecx & bit_F16C) != 0;
+    if (!osxsave) return 0;
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    bool ymm = (xcr0_lo & 0x6) == 0x6;
+    bool zmm = (xcr0_lo & 0xe6) == 0xe6;
+    if (!ymm) return 0;
+    int features = 0;
+    if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+        if (ebx & bit_AVX2) features |= kAvx2;
+        if (zmm && (ebx & bit_AVX512F)) features |= kAvx512f;
+    }
+    if (fma) features |= kFma;
+    if (f16c) features |= kF16c;
+    return features;
+}
+
+}  // namespace
+
+int cpu_features() {
+    static const int features = detect_features();
+    return features;
+}
+
+bool use_avx2() {
+    const int needed = kAvx2 | kFma | kF16c;
+    return !g_simd_disabled.load(std::memory_order_relaxed) && (cpu_features() & needed) == needed;
+}
+
+}  // namespace llm
+
+extern "C" {
+
+int llm_version(void) { return 100; }
+
+int llm_cpu_features(void) { return llm::cpu_features(); }
+
+void llm_cpu_simd_disable(int disable) { llm::g_simd_disabled.store(disable != 0); }
+
+// The allocation size is stored in a 64-byte header so free can account for it.
+int llm_host_alloc(void** out, int64_t bytes) {
+    const size_t header = 64;
+    void* raw = nullptr;
+    if (bytes < 0 || posix_memalign(&raw, 64, header + (size_t)bytes) != 0) {
+        *out = nullptr;
+        return LLM_ERR_OUT_OF_MEMORY;
+    }
+    *static_cast<int64_t*>(raw) = bytes;
+    llm::g_host_bytes.fetch_add(bytes);
+    *out = static_cast<char*>(raw) + header;
+    return LLM_OK;
+}
+
+void llm_host_free(void* ptr) {
+    if (ptr == nullptr) return;
+    void* raw = static_cast<char*>(ptr) - 64;
+    llm::g_host_bytes.fetch_sub(*static_cast<int64_t*>(raw));
+    free(raw);
+}
+
+int64_t llm_host_bytes_in_use(void) { return llm::g_host_bytes.load(); }
+
+void llm_host_copy(void* dst, const void* src, int64_t bytes) { memcpy(dst, src, (size_t)bytes); }
+
+void llm_host_fill(void* dst, int value, int64_t bytes) { memset(dst, value, (size_t)bytes); }
+
+int llm_file_map(void** out_addr, int64_t* out_bytes, const char* path) {
+    *out_addr = nullptr;
+    *out_bytes = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return LLM_ERR_IO;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return LLM_ERR_IO;
+    }
+    if (st.st_size == 0) {  // mmap rejects empty files; an empty mapping is still a valid answer
+        close(fd);
+        return LLM_OK;
+    }
+    void* addr = mmap(nullptr, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);  // the mapping keeps the file alive
+    if (addr == MAP_FAILED) return LLM_ERR_IO;
+    *out_addr = addr;
+    *out_bytes = (int64_t)st.st_size;
+    return LLM_OK;
+}
+
+void llm_file_unmap(void* addr, int64_t bytes) {
+    if (addr != nullptr && bytes > 0) munmap(addr, (size_t)bytes);
+}
+
+}  // extern "C"

@@ -1,0 +1,168 @@
+#include "thread_pool.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <vector>
+
+#include <cblas.h>
+#include <immintrin.h>
+
+#include "llmaccel/common.h"
+
+namespace llm {
+namespace {
+
+// How long an idle worker spins before it sleeps. Decode issues hundreds of small kernels per
+// token; waking a sleeping thread costs tens of microseconds, spinning this long costs little.
+constexpr int kSpinIterations = 1 << 14;
+
+thread_local bool t_inside_region = false;
+
+class ThreadPool {
+public:
+    ~ThreadPool() { resize(1); }
+
+    int size() const { return threads_; }
+
+    // Stops the current workers and starts n - 1 new ones. Returns false if a thread failed to start.
+    bool resize(int n) {
+        std::lock_guard<std::mutex> region(region_mutex_);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stop_ = true;
+        }
+        wake_.notify_all();
+        for (auto& w : workers_) w.join();
+        workers_.clear();
+        stop_ = false;
+        threads_ = 1;
+        for (int i = 1; i < n; i++) {
+            try {
+                workers_.emplace_back([this] { worker_loop(); });
+            } catch (const std::exception&) {
+                threads_ = (int)workers_.size() + 1;
+                return false;
+            }
+        }
+        threads_ = n;
+        return true;
+    }
+
+    void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
+        if (grain < 1) grain = 1;
+        std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
+        if (threads_ == 1 || n <= grain || t_inside_region || !region.owns_lock()) {
+            fn(ctx, 0, n);
+            return;
+        }
+        // Chunks: about four per thread so a slow thread (a busy core) does not hold everyone up.
+        int64_t chunk = (n + (int64_t)threads_ * 4 - 1) / ((int64_t)threads_ * 4);
+        if (chunk < grain) chunk = grain;
+        fn_ = fn;
+        ctx_ = ctx;
+        n_ = n;
+        chunk_ = chunk;
+        next_.store(0, std::memory_order_relaxed);
+        failed_.store(false, std::memory_order_relaxed);
+        active_.store((int)workers_.size(), std::memory_order_relaxed);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            generation_.fetch_add(1, std::memory_order_release);
+        }
+        wake_.notify_all();
+        t_inside_region = true;
+        work();
+        t_inside_region = false;
+        // Wait for the workers to finish their chunks.
+        while (active_.load(std::memory_order_acquire) != 0) _mm_pause();
+        if (failed_.load(std::memory_order_relaxed)) throw std::bad_alloc();
+    }
+
+private:
+    // Runs chunks until none is left. A task that throws (std::bad_alloc) must not unwind a
+    // worker thread: the failure is recorded and rethrown on the calling thread.
+    void work() {
+        for (;;) {
+            int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
+            if (begin >= n_) break;
+            int64_t end = begin + chunk_ < n_ ? begin + chunk_ : n_;
+            try {
+                fn_(ctx_, begin, end);
+            } catch (...) {
+                failed_.store(true, std::memory_order_relaxed);
+            }
+        }
+    }
+
+    void worker_loop() {
+        t_inside_region = true;
+        uint64_t seen = generation_.load(std::memory_order_acquire);
+        for (;;) {
+            int spins = 0;
+            while (generation_.load(std::memory_order_acquire) == seen) {
+                if (++spins < kSpinIterations) {
+                    _mm_pause();
+                    continue;
+                }
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return stop_ || generation_.load(std::memory_order_acquire) != seen; });
+                if (stop_) return;
+            }
+            if (stop_) return;
+            seen = generation_.load(std::memory_order_acquire);
+            work();
+            active_.fetch_sub(1, std::memory_order_acq_rel);
+        }
+    }
+
+    std::mutex region_mutex_;  // one parallel region at a time
+    std::mutex mutex_;         // guards sleeping and stop_
+    std::condition_variable wake_;
+    std::vector<std::thread> workers_;
+    int threads_ = 1;
+    bool stop_ = false;
+
+    std::atomic<uint64_t> generation_{0};
+    std::atomic<int> active_{0};
+    std::atomic<int64_t> next_{0};
+    std::atomic<bool> failed_{false};
+    RangeFn fn_ = nullptr;
+    void* ctx_ = nullptr;
+    int64_t n_ = 0;
+    int64_t chunk_ = 1;
+};
+
+ThreadPool& pool() {
+    static ThreadPool* p = [] {
+        auto* created = new ThreadPool();  // never destroyed: workers may outlive static destructors
+        unsigned cores = std::thread::hardware_concurrency();
+        created->resize(cores == 0 ? 1 : (int)cores);
+        // OpenBLAS never starts threads of its own: F32 kernels call sgemm on slices from inside
+        // this pool's tasks, so the cores are never oversubscribed.
+        openblas_set_num_threads(1);
+        return created;
+    }();
+    return *p;
+}
+
+}  // namespace
+
+void parallel_run(int64_t n, int64_t grain, RangeFn fn, void* ctx) { pool().run(n, grain, fn, ctx); }
+
+int thread_count() { return pool().size(); }
+
+}  // namespace llm
+
+extern "C" int llm_threads_set(int n) {
+    if (n < 1) {
+        unsigned cores = std::thread::hardware_concurrency();
+        n = cores == 0 ? 1 : (int)cores;
+    }
+    bool ok = llm::pool().resize(n);
+    return ok ? LLM_OK : LLM_ERR_THREADS;
+}
+
+extern "C" int llm_threads_get(void) { return llm::pool().size(); }
