@@ -1,0 +1,113 @@
+package dev.llmaccel.model.llama;
+
+import dev.llmaccel.backend.Backend;
+import dev.llmaccel.format.ModelFormatException;
+import dev.llmaccel.tensor.MappedFile;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * A Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama) on one backend:
+ * its configuration and its read-only weights, shared by any number of {@link LlamaSession}s
+ * (one per conversation and thread).
+ *
+ * <pre>{@code
+ * try (GgufFile gguf = GgufFile.open(path);
+ *      LlamaModel model = LlamaModel.fromGguf(gguf, Backends.best());
+ *      LlamaSession session = model.newSession(2048)) {
+ *     Tensor logits = session.forward(promptIds);   // (vocab)
+ * }
+ * }</pre>
+ */
+public final class LlamaModel implements AutoCloseable {
+    /** Prompt tokens run through the model together; longer prompts go in several passes. */
+    public static final int DEFAULT_BATCH = 256;
+
+    private final LlamaConfig config;
+    private final LlamaWeights weights;
+    private final Backend backend;
+    private final MappedFile ownedFile;
+    private boolean closed;
+
+    private LlamaModel(LlamaConfig config, LlamaWeights weights, Backend backend, MappedFile ownedFile) {
+        this.config = config;
+        this.weights = weights;
+        this.backend = backend;
+        this.ownedFile = ownedFile;
+    }
+
+    /**
+     * The model in a llama2.c checkpoint ({@code model.bin}); the file stays mapped until {@link #close()}.
+     *
+     * @throws ModelFormatException when the header is not a llama2.c header or the file is too short
+     */
+    public static LlamaModel fromLlama2c(Path checkpoint, Backend backend) throws IOException {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        Objects.requireNonNull(backend, "backend");
+        MappedFile file = MappedFile.open(checkpoint);
+        try {
+            Llama2cCheckpoint ckpt = Llama2cCheckpoint.read(file);
+            LlamaWeights weights = LlamaWeights.load(ckpt.config, ckpt.tensors::get, backend, checkpoint.toString());
+            return new LlamaModel(ckpt.config, weights, backend, file);
+        } catch (IOException | RuntimeException e) {
+            file.close();
+            throw e;
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Bytes of all weights (what one decoded token reads, at the least). */
+    public long weightBytes() {
+        return weights.bytes();
+    }
+
+    /** A session of up to contextSize tokens (at most the model's context length). */
+    public LlamaSession newSession(int contextSize) {
+        return newSession(contextSize, DEFAULT_BATCH);
+    }
+
+    /**
+     * A session of up to contextSize tokens that runs prompts batchSize tokens at a time.
+     *
+     * @param contextSize in [1, config().contextLength()]
+     * @param batchSize at least 1; larger batches run prompts faster and take more memory
+     */
+    public LlamaSession newSession(int contextSize, int batchSize) {
+        checkOpen();
+        if (contextSize < 1 || contextSize > config.contextLength()) {
+            throw new IllegalArgumentException("context size must be in [1, " + config.contextLength()
+                    + "] (the model's context length), got " + contextSize);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+        }
+        return new LlamaSession(config, weights, backend, contextSize, Math.min(batchSize, contextSize));
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("model is closed");
+        }
+    }
+
+    /** Frees device copies of the weights and unmaps an owned file; sessions must be closed first. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        weights.close();
+        if (ownedFile != null) {
+            ownedFile.close();
+        }
+    }
+}
