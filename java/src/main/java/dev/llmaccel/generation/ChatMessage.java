@@ -1,0 +1,28 @@
+package dev.llmaccel.generation;
+
+import java.util.Objects;
+
+/**
+ * One message of a conversation.
+ *
+ * @param role "system", "user" or "assistant" (templates may know others, such as "tool")
+ * @param content the text
+ */
+public record ChatMessage(String role, String content) {
+    public ChatMessage {
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(content, "content");
+    }
+
+    public static ChatMessage system(String content) {
+        return new ChatMessage("system", content);
+    }
+
+    public static ChatMessage user(String content) {
+        return new ChatMessage("user", content);
+    }
+
+    public static ChatMessage assistant(String content) {
+        return new ChatMessage("assistant", content);
+    }
+}

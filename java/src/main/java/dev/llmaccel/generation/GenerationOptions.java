@@ -1,0 +1,73 @@
+package dev.llmaccel.generation;
+
+import dev.llmaccel.backend.SamplingParams;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link Generator} continues a prompt.
+ *
+ * @param sampling how logits become tokens (temperature 0 is greedy)
+ * @param maxNewTokens stop after this many tokens; -1 for no limit but the context
+ * @param stopStrings generation stops before the first of these appears in the text (which then
+ *     leaves it out); may be empty
+ * @param seed seeds the sampler's draws
+ * @param penaltyWindow how many recent tokens (prompt included) the repetition, frequency and
+ *     presence penalties look at
+ */
+public record GenerationOptions(SamplingParams sampling, int maxNewTokens, List<String> stopStrings, long seed,
+        int penaltyWindow) {
+
+    /** llama.cpp's default penalty window ({@code --repeat-last-n}). */
+    public static final int DEFAULT_PENALTY_WINDOW = 64;
+
+    public GenerationOptions {
+        Objects.requireNonNull(sampling, "sampling");
+        if (maxNewTokens < -1) {
+            throw new IllegalArgumentException("max new tokens must be >= 0, or -1 for no limit; got " + maxNewTokens);
+        }
+        stopStrings = List.copyOf(Objects.requireNonNull(stopStrings, "stopStrings"));
+        for (String s : stopStrings) {
+            if (s.isEmpty()) {
+                throw new IllegalArgumentException("a stop string must not be empty");
+            }
+        }
+        if (penaltyWindow < 0) {
+            throw new IllegalArgumentException("penalty window must be >= 0, got " + penaltyWindow);
+        }
+    }
+
+    /** Greedy decoding, up to maxNewTokens tokens, no stop strings, seed 0. */
+    public static GenerationOptions greedy(int maxNewTokens) {
+        return new GenerationOptions(SamplingParams.greedy(), maxNewTokens, List.of(), 0, DEFAULT_PENALTY_WINDOW);
+    }
+
+    /**
+     * llama.cpp's default sampler (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no penalty)
+     * with the given limit and seed.
+     */
+    public static GenerationOptions sampled(int maxNewTokens, long seed) {
+        SamplingParams p = SamplingParams.ofTemperature(0.8f).withTopK(40).withTopP(0.95f).withMinP(0.05f);
+        return new GenerationOptions(p, maxNewTokens, List.of(), seed, DEFAULT_PENALTY_WINDOW);
+    }
+
+    public GenerationOptions withSampling(SamplingParams s) {
+        return new GenerationOptions(s, maxNewTokens, stopStrings, seed, penaltyWindow);
+    }
+
+    public GenerationOptions withMaxNewTokens(int n) {
+        return new GenerationOptions(sampling, n, stopStrings, seed, penaltyWindow);
+    }
+
+    public GenerationOptions withStopStrings(List<String> stops) {
+        return new GenerationOptions(sampling, maxNewTokens, stops, seed, penaltyWindow);
+    }
+
+    public GenerationOptions withSeed(long s) {
+        return new GenerationOptions(sampling, maxNewTokens, stopStrings, s, penaltyWindow);
+    }
+
+    public GenerationOptions withPenaltyWindow(int w) {
+        return new GenerationOptions(sampling, maxNewTokens, stopStrings, seed, w);
+    }
+}

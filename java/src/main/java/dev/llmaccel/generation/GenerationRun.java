@@ -1,0 +1,164 @@
+package dev.llmaccel.generation;
+
+import dev.llmaccel.decoding.Decoding;
+import dev.llmaccel.model.llama.LlamaSession;
+import dev.llmaccel.tensor.Tensor;
+import dev.llmaccel.tokenizer.TokenDecoder;
+import dev.llmaccel.tokenizer.Tokenizer;
+import java.util.Arrays;
+
+/**
+ * One generation, advanced a token at a time by {@link #step()}: both the callback loop and the
+ * iterator of {@link Generator} drive it. Every way of ending (end token, stop string, token limit,
+ * full context, cancellation) is a {@link StopReason}; none is an exception.
+ */
+final class GenerationRun {
+    private final LlamaSession session;
+    private final Tokenizer tokenizer;
+    private final GenerationOptions options;
+    private final int[] prompt;
+    private final int reused;
+    private final Decoding decoding;
+    private final TokenDecoder decoder;
+    private final StopStrings stops;
+    private final StringBuilder text = new StringBuilder();
+    private volatile boolean cancelled;
+    private Tensor logits;
+    private int generated;
+    private long promptNanos;
+    private long generationStart;
+    private long generationNanos;
+    private StopReason stopReason;
+    private boolean done;
+
+    /**
+     * @param prompt the whole prompt; the leading tokens the session already holds are reused
+     * @throws IllegalArgumentException when the prompt is empty or does not fit in the session's context
+     */
+    GenerationRun(LlamaSession session, Tokenizer tokenizer, int[] prompt, GenerationOptions options) {
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt has no tokens");
+        }
+        if (prompt.length > session.capacity()) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
+                    + session.capacity() + " (raise the context size or shorten the prompt)");
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= session.config().vocabSize()) {
+                throw new IndexOutOfBoundsException("prompt token " + prompt[i] + " at " + i + " outside [0, "
+                        + session.config().vocabSize() + ")");
+            }
+        }
+        this.session = session;
+        this.tokenizer = tokenizer;
+        this.options = options;
+        this.prompt = prompt.clone();
+        // Keep what the session already holds of this prompt (a chat's earlier turns), but run at
+        // least the last prompt token again: its logits start the generation.
+        int common = commonPrefix(session.tokens(), prompt);
+        this.reused = Math.min(common, prompt.length - 1);
+        session.truncate(reused);
+        this.decoding = new Decoding(session.backend(), options.sampling(), options.seed(), options.penaltyWindow());
+        decoding.accept(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - options.penaltyWindow()), prompt.length));
+        this.decoder = tokenizer.streamingDecoder();
+        for (int id : prompt) {
+            decoder.next(id);  // so that the continuation decodes as it reads after the prompt
+        }
+        this.stops = new StopStrings(options.stopStrings());
+    }
+
+    /** Asks the run to stop before its next token; safe from any thread. */
+    void cancel() {
+        cancelled = true;
+    }
+
+    boolean isDone() {
+        return done;
+    }
+
+    /**
+     * Samples and runs the next token.
+     *
+     * @return the text that became final with it (possibly empty), or null once the run has ended
+     */
+    String step() {
+        if (done) {
+            return null;
+        }
+        if (stopReason != null) {
+            return finish();
+        }
+        if (cancelled || Thread.currentThread().isInterrupted()) {
+            return end(StopReason.CANCELLED);
+        }
+        if (logits == null) {
+            long t0 = System.nanoTime();
+            logits = session.forward(Arrays.copyOfRange(prompt, reused, prompt.length));
+            generationStart = System.nanoTime();
+            promptNanos = generationStart - t0;
+        }
+        if (limitReached()) {
+            return end(StopReason.MAX_TOKENS);
+        }
+        int token = decoding.next(logits);
+        if (tokenizer.isEndOfGeneration(token)) {
+            return end(StopReason.END_OF_GENERATION);
+        }
+        generated++;
+        String released = stops.accept(decoder.next(token));
+        text.append(released);
+        if (stops.matched()) {
+            stopReason = StopReason.STOP_STRING;
+        } else if (!limitReached()) {
+            // the next step needs this token's logits; the last one before a limit is never run
+            if (session.remaining() == 0) {
+                stopReason = StopReason.CONTEXT_FULL;
+            } else {
+                logits = session.forward(token);
+            }
+        }
+        generationNanos = System.nanoTime() - generationStart;
+        return released;
+    }
+
+    /** The summary; only once the run has ended. */
+    GenerationResult result() {
+        if (!done) {
+            throw new IllegalStateException("the generation has not ended yet");
+        }
+        return new GenerationResult(text.toString(), stopReason, prompt.length, reused, generated, promptNanos,
+                generationNanos);
+    }
+
+    private boolean limitReached() {
+        return options.maxNewTokens() >= 0 && generated >= options.maxNewTokens();
+    }
+
+    private String end(StopReason reason) {
+        stopReason = reason;
+        if (logits != null) {
+            generationNanos = System.nanoTime() - generationStart;
+        }
+        return finish();
+    }
+
+    /** Ends the run; returns text still held back (an incomplete character, a partial stop string), or null. */
+    private String finish() {
+        done = true;
+        if (stopReason == StopReason.STOP_STRING) {
+            return null;
+        }
+        String rest = stops.accept(decoder.flush()) + stops.flush();
+        text.append(rest);
+        return rest.isEmpty() ? null : rest;
+    }
+
+    private static int commonPrefix(int[] a, int[] b) {
+        int n = Math.min(a.length, b.length);
+        int i = 0;
+        while (i < n && a[i] == b[i]) {
+            i++;
+        }
+        return i;
+    }
+}
