@@ -96,14 +96,6 @@ final class FileCursor {
         return new String(bytes((int) length), StandardCharsets.UTF_8);
     }
 
-    /** Moves to offset, which must lie inside the file. */
-    void seek(long offset) throws ModelFormatException {
-        if (offset < 0 || offset > size) {
-            throw error("offset " + offset + " lies outside the file of " + size + " bytes");
-        }
-        position = offset;
-    }
-
     private byte[] bytes(int n) throws IOException {
         byte[] out = new byte[n];
         if (n <= WINDOW_BYTES) {
