@@ -2,6 +2,7 @@ package dev.llmaccel.model.llama;
 
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.format.ModelFormatException;
+import dev.llmaccel.format.gguf.GgufFile;
 import dev.llmaccel.tensor.MappedFile;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -35,6 +36,21 @@ public final class LlamaModel implements AutoCloseable {
         this.weights = weights;
         this.backend = backend;
         this.ownedFile = ownedFile;
+    }
+
+    /**
+     * The model in a GGUF file of architecture llama, qwen2 or qwen3. On the CPU the weights view
+     * the file's mapping, so the file must stay open while the model is used.
+     *
+     * @throws ModelFormatException when the architecture is not supported, metadata is missing or a tensor is absent or misshapen
+     */
+    public static LlamaModel fromGguf(GgufFile gguf, Backend backend) throws ModelFormatException {
+        Objects.requireNonNull(gguf, "gguf");
+        Objects.requireNonNull(backend, "backend");
+        LlamaConfig config = LlamaGguf.config(gguf);
+        String file = gguf.path().toString();
+        LlamaWeights weights = LlamaWeights.load(config, name -> gguf.hasTensor(name) ? gguf.tensor(name) : null, backend, file);
+        return new LlamaModel(config, weights, backend, null);
     }
 
     /**
