@@ -49,7 +49,7 @@ final class ModelChecks {
 
     /** Two models (one file on two backends): close logits at every step and the same greedy tokens. */
     static void sameLogits(LlamaModel a, LlamaModel b, int[] prompt, double bound) {
-        int steps = Math.min(8, a.config().contextLength() - prompt.length);
+        int steps = Math.min(32, a.config().contextLength() - prompt.length);
         try (LlamaSession sa = a.newSession(prompt.length + steps); LlamaSession sb = b.newSession(prompt.length + steps)) {
             float[] la = sa.forward(prompt).toFloatArray();
             float[] lb = sb.forward(prompt).toFloatArray();
