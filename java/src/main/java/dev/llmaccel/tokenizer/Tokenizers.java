@@ -1,6 +1,7 @@
 package dev.llmaccel.tokenizer;
 
 import dev.llmaccel.format.ModelFormatException;
+import dev.llmaccel.format.gguf.GgufFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -10,6 +11,10 @@ import java.util.Objects;
  * Makes tokenizers from the files models ship with.
  *
  * <pre>{@code
+ * Tokenizer tokenizer;
+ * try (GgufFile gguf = GgufFile.open(Path.of("model.gguf"))) {
+ *     tokenizer = Tokenizers.fromGguf(gguf);    // usable after the file is closed
+ * }
  * Tokenizer llama = Tokenizers.fromLlama2c(Path.of("tok512.bin"), 512);
  * Tokenizer bert;
  * try (InputStream in = Files.newInputStream(Path.of("tokenizer.json"))) {
@@ -19,6 +24,20 @@ import java.util.Objects;
  */
 public final class Tokenizers {
     private Tokenizers() {}
+
+    /**
+     * The tokenizer a GGUF file's {@code tokenizer.ggml.*} metadata describes: SentencePiece BPE
+     * ({@code model = "llama"}), byte-level BPE ({@code "gpt2"}, pre-tokenizer from
+     * {@code tokenizer.ggml.pre}) or WordPiece ({@code "bert"}), with llama.cpp's rules for
+     * BOS/EOS, special tokens and defaults. The tokenizer keeps no reference to the file.
+     *
+     * @throws ModelFormatException when keys are missing or malformed, or the tokenizer model or
+     *     pre-tokenizer is one this library does not implement
+     */
+    public static Tokenizer fromGguf(GgufFile gguf) throws ModelFormatException {
+        Objects.requireNonNull(gguf, "gguf");
+        return GgufTokenizerLoader.load(gguf);
+    }
 
     /**
      * The tokenizer of llama2.c's tokenizer.bin (SentencePiece BPE; BOS added, EOS not).
