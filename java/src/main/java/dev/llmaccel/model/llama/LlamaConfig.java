@@ -1,6 +1,8 @@
 package dev.llmaccel.model.llama;
 
 import dev.llmaccel.backend.RopeParams;
+import dev.llmaccel.format.ModelFormatException;
+import dev.llmaccel.format.gguf.GgufFile;
 import java.util.Objects;
 
 /**
@@ -59,6 +61,15 @@ public record LlamaConfig(
         if (!(rmsEps > 0) || Float.isInfinite(rmsEps)) {
             throw new IllegalArgumentException("rms epsilon must be positive and finite, got " + rmsEps);
         }
+    }
+
+    /**
+     * The configuration a GGUF file's metadata describes (architectures llama, qwen2, qwen3).
+     *
+     * @throws ModelFormatException when the architecture is not supported or metadata is missing or inconsistent
+     */
+    public static LlamaConfig fromGguf(GgufFile gguf) throws ModelFormatException {
+        return LlamaGguf.config(gguf);
     }
 
     /** Width of all query heads together (heads * headDim). */

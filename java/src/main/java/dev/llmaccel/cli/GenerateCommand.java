@@ -1,0 +1,72 @@
+package dev.llmaccel.cli;
+
+import dev.llmaccel.backend.Backend;
+import dev.llmaccel.generation.GenerationOptions;
+import dev.llmaccel.generation.GenerationResult;
+import dev.llmaccel.generation.Generator;
+import dev.llmaccel.model.llama.LlamaSession;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code llmaccel generate}: prints the prompt and its continuation, streaming, and nothing else on stdout. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Continue a prompt. Stdout gets the prompt and its continuation (then a newline); stderr the rest.")
+final class GenerateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ModelOption model;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Prompt prompt;
+
+    static final class Prompt {
+        @Option(names = {"-p", "--prompt"}, paramLabel = "TEXT", description = "the prompt")
+        String text;
+
+        @Option(names = {"-f", "--file"}, paramLabel = "FILE", description = "read the prompt from FILE")
+        Path file;
+    }
+
+    @Mixin
+    BackendOptions backend;
+
+    @Mixin
+    SamplingOptions sampling;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        GenerationOptions options = sampling.toOptions();
+        String text = prompt.text;
+        if (text == null) {
+            LoadedModel.requireFile(prompt.file, "prompt");
+            text = Files.readString(prompt.file, StandardCharsets.UTF_8);
+        }
+        try (Backend b = backend.open(); LoadedModel m = model.open(b, err);
+             LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {
+            Generator generator = new Generator(session, m.tokenizer);
+            out.print(text);
+            out.flush();
+            GenerationResult r = generator.generate(text, options, piece -> {
+                out.print(piece);
+                out.flush();
+            });
+            out.println();
+            out.flush();
+            Stats.print(err, r);
+        }
+        return 0;
+    }
+}
