@@ -80,9 +80,17 @@ public final class LlamaModel implements AutoCloseable {
         return backend;
     }
 
-    /** Bytes of all weights (what one decoded token reads, at the least). */
+    /** Bytes of all weights. */
     public long weightBytes() {
         return weights.bytes();
+    }
+
+    /**
+     * Bytes of weights one decoded token reads (all matrices, one row of the embedding table): the
+     * numerator of decoding's memory-bandwidth roofline.
+     */
+    public long weightBytesPerToken() {
+        return weights.bytesPerToken();
     }
 
     /** A session of up to contextSize tokens (at most the model's context length). */

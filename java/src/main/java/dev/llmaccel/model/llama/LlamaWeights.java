@@ -107,6 +107,17 @@ final class LlamaWeights implements AutoCloseable {
         return bytes;
     }
 
+    /**
+     * Bytes of weights one decoded token reads: every matrix once, the embedding table one row
+     * (all of it when it is also the output layer).
+     */
+    long bytesPerToken() {
+        if (output == tokenEmbedding) {
+            return bytes;
+        }
+        return bytes - tokenEmbedding.bytes() + tokenEmbedding.bytes() / tokenEmbedding.dim(0);
+    }
+
     @Override
     public void close() {
         owned.forEach(Tensor::close);
