@@ -1,11 +1,14 @@
 package dev.llmaccel.generation;
 
+import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.decoding.Decoding;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.TokenDecoder;
 import dev.llmaccel.tokenizer.Tokenizer;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * One generation, advanced a token at a time by {@link #step()}: both the callback loop and the
@@ -58,7 +61,8 @@ final class GenerationRun {
         int common = commonPrefix(session.tokens(), prompt);
         this.reused = Math.min(common, prompt.length - 1);
         session.truncate(reused);
-        this.decoding = new Decoding(session.backend(), options.sampling(), options.seed(), options.penaltyWindow());
+        this.decoding = new Decoding(session.backend(), withoutUntokenizable(options.sampling(), tokenizer.vocabSize(),
+                session.config().vocabSize()), options.seed(), options.penaltyWindow());
         decoding.accept(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - options.penaltyWindow()), prompt.length));
         this.decoder = tokenizer.streamingDecoder();
         for (int id : prompt) {
@@ -151,6 +155,21 @@ final class GenerationRun {
         String rest = stops.accept(decoder.flush()) + stops.flush();
         text.append(rest);
         return rest.isEmpty() ? null : rest;
+    }
+
+    /**
+     * Models whose embedding table has more rows than the vocabulary has tokens (padding to a round
+     * size) must never produce those ids: they have no text.
+     */
+    private static SamplingParams withoutUntokenizable(SamplingParams p, int tokens, int rows) {
+        if (rows <= tokens) {
+            return p;
+        }
+        Map<Integer, Float> bias = new HashMap<>(p.logitBias());
+        for (int id = tokens; id < rows; id++) {
+            bias.put(id, Float.NEGATIVE_INFINITY);
+        }
+        return p.withLogitBias(bias);
     }
 
     private static int commonPrefix(int[] a, int[] b) {

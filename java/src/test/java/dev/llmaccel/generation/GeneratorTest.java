@@ -218,6 +218,18 @@ class GeneratorTest {
     }
 
     @Test
+    void paddingRowsBeyondTheVocabularyAreNeverSampled() throws IOException {
+        // 48 embedding rows for a 40-token vocabulary; even a huge bias cannot pick a row without text
+        Path file = Llama2cWriter.write(dir.resolve("padded.bin"), 32, 48, 2, 4, 2, 48, 64, true, 8);
+        try (LlamaModel padded = LlamaModel.fromLlama2c(file, backend); LlamaSession s = padded.newSession(64)) {
+            GenerationOptions o = options(5).withSampling(NO_EOS.withLogitBias(Map.of(1, -1e30f, 45, 1e30f)));
+            GenerationResult r = new Generator(s, tokenizer).generate(PROMPT, o, null);
+            assertEquals(StopReason.MAX_TOKENS, r.stopReason());
+            assertEquals(5, r.generatedTokens());
+        }
+    }
+
+    @Test
     void badArguments() {
         try (LlamaSession s = model.newSession(8)) {
             Generator g = new Generator(s, tokenizer);
