@@ -20,10 +20,21 @@ public final class BackendOptions {
         if (threads < 0) {
             throw new IllegalArgumentException("--threads must be >= 0, got " + threads);
         }
-        Backend b = backend.equals("auto") ? Backends.best() : Backends.named(backend);
+        Backend b = isAuto() ? Backends.best() : Backends.named(backend);
         if (b.name().equals("cpu")) {
             CpuBackend.setThreads(threads);
         }
         return b;
+    }
+
+    /** Whether the backend is left to the library (and may fall back to the CPU). */
+    public boolean isAuto() {
+        return backend.equals("auto");
+    }
+
+    /** The CPU backend with the thread count applied: the fallback of {@code auto}. */
+    public Backend cpu() {
+        CpuBackend.setThreads(threads);
+        return Backends.cpu();
     }
 }

@@ -1,6 +1,5 @@
 package dev.llmaccel.cli;
 
-import dev.llmaccel.backend.Backend;
 import dev.llmaccel.generation.Chat;
 import dev.llmaccel.generation.ChatTemplateException;
 import dev.llmaccel.generation.GenerationOptions;
@@ -51,7 +50,7 @@ final class ChatCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         GenerationOptions options = sampling.toOptions();
         BufferedReader in = new BufferedReader(new InputStreamReader(main.in, StandardCharsets.UTF_8));
-        try (Backend b = backend.open(); LoadedModel m = model.open(b, err);
+        try (LoadedModel m = model.open(backend, err);
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {
             Chat chat = new Chat(new Generator(session, m.tokenizer), m.template);
             if (system != null) {

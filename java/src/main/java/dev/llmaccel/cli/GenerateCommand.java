@@ -1,6 +1,5 @@
 package dev.llmaccel.cli;
 
-import dev.llmaccel.backend.Backend;
 import dev.llmaccel.generation.GenerationOptions;
 import dev.llmaccel.generation.GenerationResult;
 import dev.llmaccel.generation.Generator;
@@ -54,7 +53,7 @@ final class GenerateCommand implements Callable<Integer> {
             LoadedModel.requireFile(prompt.file, "prompt");
             text = Files.readString(prompt.file, StandardCharsets.UTF_8);
         }
-        try (Backend b = backend.open(); LoadedModel m = model.open(b, err);
+        try (LoadedModel m = model.open(backend, err);
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {
             Generator generator = new Generator(session, m.tokenizer);
             out.print(text);

@@ -31,13 +31,16 @@ final class LoadedModel implements AutoCloseable {
     private static final int READ_CHUNK = 8 << 20;
 
     final Path path;
+    final Backend backend;
     final LlamaModel model;
     final Tokenizer tokenizer;
     final ChatTemplate template;
     private final GgufFile gguf;
 
-    private LoadedModel(Path path, GgufFile gguf, LlamaModel model, Tokenizer tokenizer, ChatTemplate template) {
+    private LoadedModel(Path path, Backend backend, GgufFile gguf, LlamaModel model, Tokenizer tokenizer,
+            ChatTemplate template) {
         this.path = path;
+        this.backend = backend;
         this.gguf = gguf;
         this.model = model;
         this.tokenizer = tokenizer;
@@ -45,13 +48,38 @@ final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Opens path (GGUF or llama2.c) on backend, showing a progress bar on err while a large file is read.
+     * Opens path (GGUF or llama2.c) on the chosen backend, showing a progress bar on err while a
+     * large file is read. With {@code --backend auto}, a model whose weight types the chosen
+     * backend cannot compute runs on the CPU instead (and err says so).
      *
      * @param tokenizerFile a llama2.c tokenizer file, or null to look beside the checkpoint
      */
-    static LoadedModel open(Path path, Path tokenizerFile, Backend backend, PrintWriter err) throws IOException {
+    static LoadedModel open(Path path, Path tokenizerFile, BackendOptions backends, PrintWriter err) throws IOException {
         requireFile(path, "model");
         readWithProgress(path, err);
+        Backend backend = backends.open();
+        try {
+            return open(path, tokenizerFile, backend);
+        } catch (UnsupportedOperationException e) {
+            backend.close();
+            if (!backends.isAuto() || backend.name().equals("cpu")) {
+                throw e;
+            }
+            err.println("llmaccel: " + e.getMessage() + "; running on the CPU instead");
+            Backend cpu = backends.cpu();
+            try {
+                return open(path, tokenizerFile, cpu);
+            } catch (IOException | RuntimeException again) {
+                cpu.close();
+                throw again;
+            }
+        } catch (IOException | RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+
+    private static LoadedModel open(Path path, Path tokenizerFile, Backend backend) throws IOException {
         if (isGguf(path)) {
             GgufFile gguf = GgufFile.open(path);
             try {
@@ -59,7 +87,7 @@ final class LoadedModel implements AutoCloseable {
                 try {
                     Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
                     String source = gguf.getString("tokenizer.chat_template", ChatTemplate.CHATML);
-                    return new LoadedModel(path, gguf, model, tokenizer, template(source, tokenizer));
+                    return new LoadedModel(path, backend, gguf, model, tokenizer, template(source, tokenizer));
                 } catch (IOException | RuntimeException e) {
                     model.close();
                     throw e;
@@ -80,7 +108,7 @@ final class LoadedModel implements AutoCloseable {
             Path tok = tokenizerFile != null ? tokenizerFile : llama2cTokenizerBeside(path);
             requireFile(tok, "tokenizer");
             Tokenizer tokenizer = Tokenizers.fromLlama2c(tok, model.config().vocabSize());
-            return new LoadedModel(path, null, model, tokenizer, template(ChatTemplate.CHATML, tokenizer));
+            return new LoadedModel(path, backend, null, model, tokenizer, template(ChatTemplate.CHATML, tokenizer));
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -167,11 +195,13 @@ final class LoadedModel implements AutoCloseable {
         return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
     }
 
+    /** Closes the model, its file and its backend. */
     @Override
     public void close() {
         model.close();
         if (gguf != null) {
             gguf.close();
         }
+        backend.close();
     }
 }

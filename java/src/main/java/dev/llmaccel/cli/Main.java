@@ -106,7 +106,7 @@ public final class Main implements Callable<Integer> {
             return "file not found: " + ex.getMessage();
         }
         if (ex instanceof IOException || ex instanceof IllegalArgumentException || ex instanceof IllegalStateException
-                || ex instanceof ChatTemplateException) {
+                || ex instanceof UnsupportedOperationException || ex instanceof ChatTemplateException) {
             return ex.getMessage();
         }
         return ex.getClass().getSimpleName() + ": " + ex.getMessage();

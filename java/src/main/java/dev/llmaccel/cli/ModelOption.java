@@ -1,6 +1,5 @@
 package dev.llmaccel.cli;
 
-import dev.llmaccel.backend.Backend;
 import dev.llmaccel.model.llama.LlamaConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,7 +21,7 @@ final class ModelOption {
             description = "context size in tokens; 0 = the model's own (default: 4096 or the model's, whichever is smaller)")
     Integer contextSize;
 
-    LoadedModel open(Backend backend, PrintWriter err) throws IOException {
+    LoadedModel open(BackendOptions backend, PrintWriter err) throws IOException {
         if (contextSize != null && contextSize < 0) {
             throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
         }
@@ -31,7 +30,7 @@ final class ModelOption {
         LlamaConfig c = m.model.config();
         err.printf("llmaccel: %s: %s, %d layers, %d embd, %d heads (%d kv), vocab %d, %.1f MB of weights; backend %s; loaded in %.2f s%n",
                 model.getFileName(), c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.vocabSize(),
-                m.model.weightBytes() / 1e6, backend.name(), (System.nanoTime() - t0) / 1e9);
+                m.model.weightBytes() / 1e6, m.backend.name(), (System.nanoTime() - t0) / 1e9);
         return m;
     }
 

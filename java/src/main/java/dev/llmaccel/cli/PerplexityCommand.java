@@ -1,6 +1,5 @@
 package dev.llmaccel.cli;
 
-import dev.llmaccel.backend.Backend;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.Tensor;
 import java.io.PrintWriter;
@@ -54,7 +53,7 @@ final class PerplexityCommand implements Callable<Integer> {
         }
         LoadedModel.requireFile(text, "text");
         String content = Files.readString(text, StandardCharsets.UTF_8);
-        try (Backend b = backend.open(); LoadedModel m = LoadedModel.open(model, tokenizer, b, err)) {
+        try (LoadedModel m = LoadedModel.open(model, tokenizer, backend, err)) {
             if (contextSize > m.model.config().contextLength()) {
                 throw new IllegalArgumentException("--ctx-size " + contextSize + " exceeds the model's context of "
                         + m.model.config().contextLength());

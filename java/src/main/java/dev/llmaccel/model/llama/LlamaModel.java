@@ -43,6 +43,7 @@ public final class LlamaModel implements AutoCloseable {
      * the file's mapping, so the file must stay open while the model is used.
      *
      * @throws ModelFormatException when the architecture is not supported, metadata is missing or a tensor is absent or misshapen
+     * @throws UnsupportedOperationException when the backend has no kernel for a weight type of the file
      */
     public static LlamaModel fromGguf(GgufFile gguf, Backend backend) throws ModelFormatException {
         Objects.requireNonNull(gguf, "gguf");

@@ -60,6 +60,8 @@ final class LlamaWeights implements AutoCloseable {
      * Finds, checks and places on the backend every tensor the configuration needs.
      *
      * @param file named in messages
+     * @throws ModelFormatException when a tensor is missing or misshapen
+     * @throws UnsupportedOperationException when the backend has no kernel for a weight's type
      */
     static LlamaWeights load(LlamaConfig c, Source source, Backend backend, String file) throws ModelFormatException {
         Loader l = new Loader(source, backend, file);
@@ -88,7 +90,7 @@ final class LlamaWeights implements AutoCloseable {
             Tensor output;
             if (c.tiedOutput()) {
                 if (!backend.supports(Op.MATMUL, embedding.dtype())) {
-                    throw new ModelFormatException(file + ": backend " + backend.name() + " has no matmul for "
+                    throw new UnsupportedOperationException(file + ": backend " + backend.name() + " has no matmul for "
                             + embedding.dtype() + " weights (the tied output layer)");
                 }
                 output = embedding;
@@ -140,7 +142,7 @@ final class LlamaWeights implements AutoCloseable {
         Tensor matrix(String name, long rows, long cols, Op op) throws ModelFormatException {
             Tensor t = require(name, rows, cols);
             if (!backend.supports(op, t.dtype())) {
-                throw new ModelFormatException(file + ": tensor " + name + " is " + t.dtype() + ", and backend "
+                throw new UnsupportedOperationException(file + ": tensor " + name + " is " + t.dtype() + ", and backend "
                         + backend.name() + " has no " + op.name().toLowerCase() + " kernel for that type");
             }
             return place(t);
