@@ -1,0 +1,524 @@
+// Scaled dot-product attention with grouped-query heads, causal / sliding-window / padding masks.
+//
+// Decode (nq <= 4): flash-decoding. The keys a query sees are cut into chunks that run as separate
+// blocks; a block reads its chunk's keys and values once for all query heads of a group (GQA),
+// in three phases (scores into shared memory; maximum and exponentials; values weighted by them),
+// and writes an unnormalised partial result with its maximum and sum. A merge kernel combines the
+// chunks. Lanes split a key's dimensions 16 apiece, so a warp works on 32 / (head_dim / 16) keys
+// at once with short shuffle reductions.
+//
+// Prefill (nq > 4): flash attention. A block takes 64 rows (queries × the heads of one group, so
+// that a key/value tile serves the whole group) and walks 64-key tiles with an online softmax;
+// tiles no row of the block can see are skipped. F32 arithmetic: as exact as the CPU kernels.
+#include "context.cuh"
+
+namespace {
+
+// ---- visibility -----------------------------------------------------------------------------------
+
+struct Rules {
+    int64_t kv_len, q_pos, window;
+    int causal;
+    const int32_t* mask;  // device (batch, kv_len) or null
+};
+
+// Keys [lo, hi) that may be visible to the query at position pos, before the padding mask.
+__host__ __device__ __forceinline__ void key_range(const Rules& r, int64_t pos, int64_t& lo, int64_t& hi) {
+    hi = r.causal ? (pos + 1 < r.kv_len ? pos + 1 : r.kv_len) : r.kv_len;
+    lo = 0;
+    if (r.window > 0) {
+        lo = pos - r.window + 1 > 0 ? pos - r.window + 1 : 0;
+        if (!r.causal && pos + r.window < hi) hi = pos + r.window;
+    }
+}
+
+__device__ __forceinline__ bool visible(const Rules& r, int64_t b, int64_t pos, int64_t j) {
+    if (j < 0 || j >= r.kv_len) return false;
+    if (r.causal && j > pos) return false;
+    if (r.window > 0 && (pos - j >= r.window || (!r.causal && j - pos >= r.window))) return false;
+    return r.mask == nullptr || r.mask[b * r.kv_len + j] != 0;
+}
+
+// Head sizes are served by kernels for a padded size D in {32, 64, 128, 256}.
+int padded_head_dim(int64_t hd) { return hd <= 32 ? 32 : hd <= 64 ? 64 : hd <= 128 ? 128 : hd <= 256 ? 256 : 0; }
+
+bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
+
+// ---- decode ---------------------------------------------------------------------------------------
+
+constexpr int kDecodeWarps = 4;
+constexpr int kChunk = 512;  // most keys one decode block takes
+
+// 16 consecutive values of a row (dims d0 .. d0+15), zero beyond hd; float4 loads when vec.
+__device__ __forceinline__ void load16(float v[16], const float* row, int d0, int64_t hd, bool vec) {
+    if (vec) {
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            const float4 f = reinterpret_cast<const float4*>(row + d0)[i];
+            v[4 * i] = f.x;
+            v[4 * i + 1] = f.y;
+            v[4 * i + 2] = f.z;
+            v[4 * i + 3] = f.w;
+        }
+    } else {
+#pragma unroll
+        for (int i = 0; i < 16; i++) v[i] = d0 + i < hd ? row[d0 + i] : 0.0f;
+    }
+}
+
+struct DecodeShape {
+    int64_t nq, heads, kv_heads, hd, capacity, group, head_chunks, splits, chunk;
+};
+
+// Grid: (splits, kv_heads × head_chunks, batch × nq); kDecodeWarps warps. Writes, per (batch,
+// query, head, split): part_acc[hd] = Σ p·v and part_ml = (max score, Σ p) with p = exp(score - max).
+template <int D, int GMAX>
+__global__ void __launch_bounds__(kDecodeWarps * 32) decode_kernel(float* part_acc, float2* part_ml, const float* q,
+                                                                   const float* k, const float* v, Rules rules,
+                                                                   DecodeShape s, float scale, bool vec) {
+    constexpr int kLanesPerKey = D / 16;
+    constexpr int kKeysPerWarp = 32 / kLanesPerKey;
+    constexpr int kKeysPerStep = kDecodeWarps * kKeysPerWarp;
+    __shared__ float scores[GMAX][kChunk];
+    __shared__ float reduce[kDecodeWarps][GMAX][D];
+    __shared__ float shared[32];
+    __shared__ float row_max[GMAX], row_sum[GMAX];
+
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    const int sub = lane % kLanesPerKey, slot = lane / kLanesPerKey;
+    const int d0 = sub * 16;
+    const int64_t split = blockIdx.x;
+    const int64_t kh = blockIdx.y / s.head_chunks, g0 = (blockIdx.y % s.head_chunks) * GMAX;
+    const int64_t b = blockIdx.z / s.nq, i = blockIdx.z % s.nq;
+    const int groups = (int)(s.group - g0 < GMAX ? s.group - g0 : GMAX);
+    const int64_t pos = rules.q_pos + i;
+    int64_t lo, hi;
+    key_range(rules, pos, lo, hi);
+    const int64_t start = lo + split * s.chunk;
+    const int64_t end = start + s.chunk < hi ? start + s.chunk : hi;
+    const int64_t len = end > start ? end - start : 0;
+
+    // this query's heads h = kh * group + g0 + g; scale folded into q
+    float qv[GMAX][16];
+#pragma unroll
+    for (int g = 0; g < GMAX; g++) {
+        if (g < groups) {
+            const float* qrow = q + ((b * s.nq + i) * s.heads + kh * s.group + g0 + g) * s.hd;
+            load16(qv[g], qrow, d0, s.hd, vec);
+#pragma unroll
+            for (int e = 0; e < 16; e++) qv[g][e] *= scale;
+        }
+    }
+    const int64_t kv_stride = s.kv_heads * s.hd;  // between consecutive positions
+    const float* kbase = k + (b * s.capacity * s.kv_heads + kh) * s.hd;
+    const float* vbase = v + (b * s.capacity * s.kv_heads + kh) * s.hd;
+
+    // 1. scores (-inf where the mask hides a key)
+    for (int64_t t0 = 0; t0 < len; t0 += kKeysPerStep) {
+        const int64_t t = t0 + warp * kKeysPerWarp + slot;
+        const bool valid = t < len;
+        float kv[16];
+        if (valid) {
+            load16(kv, kbase + (start + t) * kv_stride, d0, s.hd, vec);
+        } else {
+#pragma unroll
+            for (int e = 0; e < 16; e++) kv[e] = 0.0f;
+        }
+#pragma unroll
+        for (int g = 0; g < GMAX; g++) {
+            float dot = 0.0f;
+#pragma unroll
+            for (int e = 0; e < 16; e++) dot += qv[g][e] * kv[e];
+#pragma unroll
+            for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+            if (valid && sub == 0 && g < groups) {
+                const bool kept = rules.mask == nullptr || rules.mask[b * rules.kv_len + start + t] != 0;
+                scores[g][t] = kept ? dot : -INFINITY;
+            }
+        }
+    }
+    __syncthreads();
+
+    // 2. per head: maximum, exponentials in place, their sum
+    for (int g = 0; g < groups; g++) {
+        float m = -INFINITY;
+        for (int64_t t = threadIdx.x; t < len; t += blockDim.x) m = fmaxf(m, scores[g][t]);
+        m = llm_cuda::block_max(m, shared);
+        float sum = 0.0f;
+        for (int64_t t = threadIdx.x; t < len; t += blockDim.x) {
+            const float p = m == -INFINITY ? 0.0f : expf(scores[g][t] - m);
+            scores[g][t] = p;
+            sum += p;
+        }
+        sum = llm_cuda::block_sum(sum, shared);
+        if (threadIdx.x == 0) {
+            row_max[g] = m;
+            row_sum[g] = sum;
+        }
+    }
+    __syncthreads();
+
+    // 3. Σ p · v over this lane's keys, then over the keys of the warp, then over the warps
+    float acc[GMAX][16];
+#pragma unroll
+    for (int g = 0; g < GMAX; g++)
+#pragma unroll
+        for (int e = 0; e < 16; e++) acc[g][e] = 0.0f;
+    for (int64_t t0 = 0; t0 < len; t0 += kKeysPerStep) {
+        const int64_t t = t0 + warp * kKeysPerWarp + slot;
+        if (t < len) {
+            float vv[16];
+            load16(vv, vbase + (start + t) * kv_stride, d0, s.hd, vec);
+#pragma unroll
+            for (int g = 0; g < GMAX; g++) {
+                const float p = g < groups ? scores[g][t] : 0.0f;
+#pragma unroll
+                for (int e = 0; e < 16; e++) acc[g][e] += p * vv[e];
+            }
+        }
+    }
+#pragma unroll
+    for (int g = 0; g < GMAX; g++) {
+#pragma unroll
+        for (int e = 0; e < 16; e++) {
+#pragma unroll
+            for (int o = kLanesPerKey; o < 32; o <<= 1) acc[g][e] += __shfl_xor_sync(0xffffffffu, acc[g][e], o);
+            if (slot == 0) reduce[warp][g][d0 + e] = acc[g][e];
+        }
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < groups * D; e += blockDim.x) {
+        const int g = e / D, d = e % D;
+        if (d >= s.hd) continue;
+        float total = 0.0f;
+#pragma unroll
+        for (int w = 0; w < kDecodeWarps; w++) total += reduce[w][g][d];
+        const int64_t row = ((b * s.nq + i) * s.heads + kh * s.group + g0 + g) * s.splits + split;
+        part_acc[row * s.hd + d] = total;
+        if (d == 0) part_ml[row] = make_float2(row_max[g], row_sum[g]);
+    }
+}
+
+// One block per (batch, query, head): combines the chunks' partial results.
+__global__ void merge_kernel(float* out, const float* part_acc, const float2* part_ml, int64_t splits, int64_t hd) {
+    const int64_t row = blockIdx.x;
+    const float2* ml = part_ml + row * splits;
+    float m = -INFINITY;
+    for (int64_t s = 0; s < splits; s++) m = fmaxf(m, ml[s].x);
+    float sum = 0.0f;
+    if (m != -INFINITY) {
+        for (int64_t s = 0; s < splits; s++) {
+            if (ml[s].x != -INFINITY) sum += ml[s].y * expf(ml[s].x - m);
+        }
+    }
+    const float inv = sum > 0.0f ? 1.0f / sum : 0.0f;
+    for (int64_t d = threadIdx.x; d < hd; d += blockDim.x) {
+        float y = 0.0f;
+        if (sum > 0.0f) {
+            for (int64_t s = 0; s < splits; s++) {
+                // chunks that saw nothing have max -inf and may hold stale partial sums: skip them
+                if (ml[s].x != -INFINITY) y += part_acc[(row * splits + s) * hd + d] * expf(ml[s].x - m);
+            }
+        }
+        out[row * hd + d] = y * inv;
+    }
+}
+
+// ---- prefill --------------------------------------------------------------------------------------
+
+constexpr int kRows = 64;      // query rows (query × head of the group) per block
+constexpr int kKeys = 64;      // keys per tile
+constexpr int kPrefillThreads = 256;
+
+struct PrefillShape {
+    int64_t nq, heads, kv_heads, hd, capacity, group, queries_per_block;
+};
+
+template <int D>
+constexpr size_t prefill_smem() {
+    return (size_t)(3 * kRows * (D + 4) + kRows * kKeys) * sizeof(float);
+}
+
+// Grid: (query blocks, kv_heads, batch); 256 threads as 16 × 16 (tx, ty). Thread (tx, ty) owns
+// rows ty + 16 i (i < 4), score columns tx + 16 j (j < 4) and output dims per its tx.
+template <int D>
+__global__ void __launch_bounds__(kPrefillThreads) prefill_kernel(float* out, const float* q, const float* k,
+                                                                  const float* v, Rules rules, PrefillShape s,
+                                                                  float scale, bool vec) {
+    constexpr int kStride = D + 4;              // shared row stride: float4 aligned, rows on distinct banks
+    constexpr int kChunks = D >= 64 ? D / 64 : 1;  // output dims per thread: kChunks × kWidth
+    constexpr int kWidth = D >= 64 ? 4 : 2;
+    extern __shared__ __align__(16) float smem[];
+    float* qs = smem;                        // [kRows][kStride], scaled
+    float* ks = qs + kRows * kStride;        // [kKeys][kStride]
+    float* vs = ks + kKeys * kStride;        // [kKeys][kStride]
+    float* ps = vs + kKeys * kStride;        // [kRows][kKeys]
+
+    const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
+    const int64_t kh = blockIdx.y, b = blockIdx.z;
+    const int64_t q0 = (int64_t)blockIdx.x * s.queries_per_block;
+    const int64_t q1 = q0 + s.queries_per_block < s.nq ? q0 + s.queries_per_block : s.nq;
+    const int rows = (int)((q1 - q0) * s.group);
+
+    // row r is query q0 + r / group, head kh * group + r % group
+    auto q_row = [&](int r) { return q + ((b * s.nq + q0 + r / s.group) * s.heads + kh * s.group + r % s.group) * s.hd; };
+    for (int e = tid; e < kRows * (D / 4); e += kPrefillThreads) {
+        const int r = e / (D / 4), d = (e % (D / 4)) * 4;
+        float4 f = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+        if (r < rows) {
+            const float* src = q_row(r);
+            if (vec) {
+                f = *reinterpret_cast<const float4*>(src + d);
+            } else {
+                f.x = d < s.hd ? src[d] : 0.0f;
+                f.y = d + 1 < s.hd ? src[d + 1] : 0.0f;
+                f.z = d + 2 < s.hd ? src[d + 2] : 0.0f;
+                f.w = d + 3 < s.hd ? src[d + 3] : 0.0f;
+            }
+        }
+        *reinterpret_cast<float4*>(qs + r * kStride + d) =
+            make_float4(f.x * scale, f.y * scale, f.z * scale, f.w * scale);
+    }
+
+    // keys any row of this block may see
+    int64_t lo_first, hi_first, lo_last, hi_last;
+    key_range(rules, rules.q_pos + q0, lo_first, hi_first);
+    key_range(rules, rules.q_pos + q1 - 1, lo_last, hi_last);
+    const int64_t key_lo = lo_first, key_hi = hi_last > hi_first ? hi_last : hi_first;
+
+    float m[4], l[4], o[4][kChunks][kWidth];
+    int64_t pos[4];
+    bool row_ok[4];
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int r = ty + 16 * i;
+        row_ok[i] = r < rows;
+        pos[i] = rules.q_pos + q0 + (row_ok[i] ? r / s.group : 0);
+        m[i] = -INFINITY;
+        l[i] = 0.0f;
+#pragma unroll
+        for (int c = 0; c < kChunks; c++)
+#pragma unroll
+            for (int w = 0; w < kWidth; w++) o[i][c][w] = 0.0f;
+    }
+    const int64_t kv_stride = s.kv_heads * s.hd;
+    const float* kbase = k + (b * s.capacity * s.kv_heads + kh) * s.hd;
+    const float* vbase = v + (b * s.capacity * s.kv_heads + kh) * s.hd;
+
+    for (int64_t j0 = key_lo / kKeys * kKeys; j0 < key_hi; j0 += kKeys) {
+        __syncthreads();  // the previous tile's ks, vs and ps are no longer read
+        for (int e = tid; e < kKeys * (D / 4); e += kPrefillThreads) {
+            const int c = e / (D / 4), d = (e % (D / 4)) * 4;
+            float4 fk = make_float4(0.0f, 0.0f, 0.0f, 0.0f), fv = fk;
+            const int64_t j = j0 + c;
+            if (j < rules.kv_len) {
+                const float* kr = kbase + j * kv_stride;
+                const float* vr = vbase + j * kv_stride;
+                if (vec) {
+                    fk = *reinterpret_cast<const float4*>(kr + d);
+                    fv = *reinterpret_cast<const float4*>(vr + d);
+                } else {
+                    fk.x = d < s.hd ? kr[d] : 0.0f;
+                    fk.y = d + 1 < s.hd ? kr[d + 1] : 0.0f;
+                    fk.z = d + 2 < s.hd ? kr[d + 2] : 0.0f;
+                    fk.w = d + 3 < s.hd ? kr[d + 3] : 0.0f;
+                    fv.x = d < s.hd ? vr[d] : 0.0f;
+                    fv.y = d + 1 < s.hd ? vr[d + 1] : 0.0f;
+                    fv.z = d + 2 < s.hd ? vr[d + 2] : 0.0f;
+                    fv.w = d + 3 < s.hd ? vr[d + 3] : 0.0f;
+                }
+            }
+            *reinterpret_cast<float4*>(ks + c * kStride + d) = fk;
+            *reinterpret_cast<float4*>(vs + c * kStride + d) = fv;
+        }
+        __syncthreads();
+
+        // scores of rows ty + 16 i against keys tx + 16 j
+        float sc[4][4] = {};
+        for (int d = 0; d < D; d += 4) {
+            float4 qa[4], ka[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) qa[i] = *reinterpret_cast<const float4*>(qs + (ty + 16 * i) * kStride + d);
+#pragma unroll
+            for (int j = 0; j < 4; j++) ka[j] = *reinterpret_cast<const float4*>(ks + (tx + 16 * j) * kStride + d);
+#pragma unroll
+            for (int i = 0; i < 4; i++)
+#pragma unroll
+                for (int j = 0; j < 4; j++)
+                    sc[i][j] += qa[i].x * ka[j].x + qa[i].y * ka[j].y + qa[i].z * ka[j].z + qa[i].w * ka[j].w;
+        }
+
+        // online softmax per row; the 16 threads of a row are lanes tx = 0..15 of one half-warp
+#pragma unroll
+        for (int i = 0; i < 4; i++) {
+            float tile_max = -INFINITY;
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                const bool ok = row_ok[i] && visible(rules, b, pos[i], j0 + tx + 16 * j);
+                sc[i][j] = ok ? sc[i][j] : -INFINITY;
+                tile_max = fmaxf(tile_max, sc[i][j]);
+            }
+#pragma unroll
+            for (int off = 8; off > 0; off >>= 1) tile_max = fmaxf(tile_max, __shfl_xor_sync(0xffffffffu, tile_max, off));
+            const float m_new = fmaxf(m[i], tile_max);
+            const float correction = m[i] == -INFINITY ? 0.0f : expf(m[i] - m_new);
+            float tile_sum = 0.0f;
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                const float p = sc[i][j] == -INFINITY ? 0.0f : expf(sc[i][j] - m_new);
+                ps[(ty + 16 * i) * kKeys + tx + 16 * j] = p;
+                tile_sum += p;
+            }
+#pragma unroll
+            for (int off = 8; off > 0; off >>= 1) tile_sum += __shfl_xor_sync(0xffffffffu, tile_sum, off);
+            l[i] = l[i] * correction + tile_sum;
+            m[i] = m_new;
+#pragma unroll
+            for (int c = 0; c < kChunks; c++)
+#pragma unroll
+                for (int w = 0; w < kWidth; w++) o[i][c][w] *= correction;
+        }
+        __syncthreads();
+
+        // o += p · v
+        for (int c = 0; c < kKeys; c++) {
+            float p[4];
+#pragma unroll
+            for (int i = 0; i < 4; i++) p[i] = ps[(ty + 16 * i) * kKeys + c];
+#pragma unroll
+            for (int ch = 0; ch < kChunks; ch++) {
+                const float* vr = vs + c * kStride + (D >= 64 ? tx * 4 + 64 * ch : tx * 2);
+                float vv[kWidth];
+#pragma unroll
+                for (int w = 0; w < kWidth; w++) vv[w] = vr[w];
+#pragma unroll
+                for (int i = 0; i < 4; i++)
+#pragma unroll
+                    for (int w = 0; w < kWidth; w++) o[i][ch][w] += p[i] * vv[w];
+            }
+        }
+    }
+
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int r = ty + 16 * i;
+        if (!row_ok[i]) continue;
+        const float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;
+        float* dst = out + ((b * s.nq + q0 + r / s.group) * s.heads + kh * s.group + r % s.group) * s.hd;
+#pragma unroll
+        for (int ch = 0; ch < kChunks; ch++) {
+#pragma unroll
+            for (int w = 0; w < kWidth; w++) {
+                const int d = (D >= 64 ? tx * 4 + 64 * ch : tx * 2) + w;
+                if (d < s.hd) dst[d] = o[i][ch][w] * inv;
+            }
+        }
+    }
+}
+
+template <int D>
+int launch_prefill(llm_cuda_context* ctx, float* out, const float* q, const float* k, const float* v, const Rules& rules,
+                   const PrefillShape& s, int64_t batch, float scale, bool vec) {
+    constexpr size_t smem = prefill_smem<D>();
+    LLM_CUDA_TRY(cudaFuncSetAttribute(prefill_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    const dim3 grid((unsigned)((s.nq + s.queries_per_block - 1) / s.queries_per_block), (unsigned)s.kv_heads,
+                    (unsigned)batch);
+    prefill_kernel<D><<<grid, kPrefillThreads, smem, ctx->stream>>>(out, q, k, v, rules, s, scale, vec);
+    return llm_cuda::launch_status();
+}
+
+template <int D, int GMAX>
+void launch_decode(llm_cuda_context* ctx, float* part_acc, float2* part_ml, const float* q, const float* k,
+                   const float* v, const Rules& rules, const DecodeShape& s, int64_t batch, float scale, bool vec) {
+    const dim3 grid((unsigned)s.splits, (unsigned)(s.kv_heads * s.head_chunks), (unsigned)(batch * s.nq));
+    decode_kernel<D, GMAX><<<grid, kDecodeWarps * 32, 0, ctx->stream>>>(part_acc, part_ml, q, k, v, rules, s, scale, vec);
+}
+
+template <int D>
+void launch_decode_groups(llm_cuda_context* ctx, float* part_acc, float2* part_ml, const float* q, const float* k,
+                          const float* v, const Rules& rules, const DecodeShape& s, int64_t batch, float scale,
+                          bool vec) {
+    if (s.group == 1) {
+        launch_decode<D, 1>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec);
+    } else if (s.group == 2) {
+        launch_decode<D, 2>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec);
+    } else {
+        launch_decode<D, 4>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec);
+    }
+}
+
+}  // namespace
+
+extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float* q, const float* k, const float* v,
+                                  const int32_t* mask, int64_t batch, int64_t nq, int64_t heads, int64_t kv_heads,
+                                  int64_t head_dim, int64_t capacity, int64_t kv_len, int64_t q_pos, float scale,
+                                  int causal, int64_t window) {
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        const int D = padded_head_dim(head_dim);
+        const int64_t group = heads / kv_heads;
+        if (D == 0 || group > kRows) return LLM_CUDA_ERR_UNSUPPORTED;
+        if (batch * nq * heads * head_dim == 0) return 0;
+        // Row starts are 16-byte aligned when every pointer is and head_dim and kv_heads · head_dim
+        // are multiples of 4; the float4 paths also need head_dim to fill its padded size.
+        const bool vec = head_dim == D && head_dim % 4 == 0 && aligned16(q) && aligned16(k) && aligned16(v);
+
+        const bool decode = nq <= 4;
+        const int64_t head_chunks = (group + 3) / 4;
+        int64_t splits = 1, chunk = kChunk;
+        size_t bytes = 0;
+        if (mask && kv_len > 0) bytes += llm_cuda::align_up((size_t)(batch * kv_len) * sizeof(int32_t));
+        if (decode) {
+            // enough blocks for twice the multiprocessors, chunks of 64 .. kChunk keys
+            const int64_t pairs = batch * nq * kv_heads * head_chunks;
+            const int64_t wanted = (2 * (int64_t)ctx->sm_count + pairs - 1) / pairs;
+            splits = (kv_len + kChunk - 1) / kChunk;
+            const int64_t most = (kv_len + 63) / 64;
+            if (splits < wanted) splits = wanted < most ? wanted : most;
+            if (splits < 1) splits = 1;
+            chunk = (kv_len + splits - 1) / splits;
+            chunk = (chunk + 15) / 16 * 16;
+            if (chunk < 16) chunk = 16;
+            splits = kv_len > 0 ? (kv_len + chunk - 1) / chunk : 1;
+            const int64_t parts = batch * nq * heads * splits;
+            bytes += llm_cuda::align_up((size_t)(parts * head_dim) * sizeof(float));
+            bytes += llm_cuda::align_up((size_t)parts * sizeof(float2));
+        }
+        void* base = nullptr;
+        int err = bytes ? llm_cuda::scratch(&base, ctx, bytes) : 0;
+        if (err) return err;
+        llm_cuda::Arena arena{(char*)base};
+        Rules rules{kv_len, q_pos, window, causal, nullptr};
+        if (mask && kv_len > 0) {
+            int32_t* dev_mask = arena.take<int32_t>((size_t)(batch * kv_len));
+            err = llm_cuda::upload(dev_mask, mask, (size_t)(batch * kv_len) * sizeof(int32_t), ctx->stream);
+            if (err) return err;
+            rules.mask = dev_mask;
+        }
+
+        if (decode) {
+            const int64_t parts = batch * nq * heads * splits;
+            float* part_acc = arena.take<float>((size_t)(parts * head_dim));
+            float2* part_ml = arena.take<float2>((size_t)parts);
+            const DecodeShape s{nq, heads, kv_heads, head_dim, capacity, group, head_chunks, splits, chunk};
+            switch (D) {
+                case 32: launch_decode_groups<32>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec); break;
+                case 64: launch_decode_groups<64>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec); break;
+                case 128: launch_decode_groups<128>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec); break;
+                default: launch_decode_groups<256>(ctx, part_acc, part_ml, q, k, v, rules, s, batch, scale, vec); break;
+            }
+            err = llm_cuda::launch_status();
+            if (err) return err;
+            merge_kernel<<<(unsigned)(batch * nq * heads), 128, 0, ctx->stream>>>(out, part_acc, part_ml, splits,
+                                                                                  head_dim);
+            return llm_cuda::launch_status();
+        }
+        const PrefillShape s{nq, heads, kv_heads, head_dim, capacity, group, kRows / group};
+        switch (D) {
+            case 32: return launch_prefill<32>(ctx, out, q, k, v, rules, s, batch, scale, vec);
+            case 64: return launch_prefill<64>(ctx, out, q, k, v, rules, s, batch, scale, vec);
+            case 128: return launch_prefill<128>(ctx, out, q, k, v, rules, s, batch, scale, vec);
+            default: return launch_prefill<256>(ctx, out, q, k, v, rules, s, batch, scale, vec);
+        }
+    });
+}
