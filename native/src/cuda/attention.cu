@@ -10,7 +10,10 @@
 // Prefill (nq > 4): flash attention. A block takes 64 rows (queries × the heads of one group, so
 // that a key/value tile serves the whole group) and walks 64-key tiles with an online softmax;
 // tiles no row of the block can see are skipped. F32 arithmetic: as exact as the CPU kernels.
+// Opt-in BF16 precision (llm_cuda_context_set_attention) runs prefill for head sizes 64 and 128
+// on tensor cores instead: FlashAttention-2's scheme with mma.sync (see prefill_tc_kernel).
 #include "context.cuh"
+#include "mma.cuh"
 
 namespace {
 
@@ -427,6 +430,224 @@ int launch_prefill(llm_cuda_context* ctx, float* out, const float* q, const floa
     return llm_cuda::launch_status();
 }
 
+// ---- prefill on tensor cores (BF16 precision, opt-in) ----------------------------------------------
+//
+// q (times scale), k and v are first rounded to BF16 into scratch (k and v only for the kv_len rows
+// in use). A block of 8 warps takes 128 rows (16 per warp: queries × the heads of one group), keeps
+// its q fragments in registers and streams 64-key tiles of k and v through double-buffered shared
+// memory with cp.async. Scores, softmax statistics and the output stay F32 in registers; the
+// probabilities are rounded to BF16 for the p·v product, as FlashAttention-2 does.
+
+constexpr int kTcWarps = 8;
+constexpr int kTcRows = 16 * kTcWarps;
+constexpr int kTcKeys = 64;
+
+template <int D>
+constexpr size_t tc_smem() {
+    return (size_t)2 * 2 * kTcKeys * (D + 8) * sizeof(uint16_t);
+}
+
+// dst (batch, rows, width) BF16 = src (batch, src_rows, width) F32 rows [0, rows) of each batch, times factor.
+__global__ void round_rows_kernel(uint16_t* dst, const float* src, int64_t batch, int64_t rows, int64_t src_rows,
+                                  int64_t width, float factor) {
+    const int64_t total = batch * rows * width;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total; e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t c = e % width, r = (e / width) % rows, b = e / (width * rows);
+        const __nv_bfloat16 h = __float2bfloat16_rn(src[(b * src_rows + r) * width + c] * factor);
+        dst[e] = *reinterpret_cast<const uint16_t*>(&h);
+    }
+}
+
+// Grid: (query blocks, kv_heads, batch); 256 threads. q: (batch, nq, heads, D) BF16, scaled;
+// k, v: (batch, kv_len, kv_heads, D) BF16; out: (batch, nq, heads, D) F32.
+template <int D>
+__global__ void __launch_bounds__(kTcWarps * 32) prefill_tc_kernel(float* out, const uint16_t* q, const uint16_t* k,
+                                                                   const uint16_t* v, Rules rules, PrefillShape s) {
+    constexpr int kStride = D + 8;  // 16-bit elements per shared row: 16-byte aligned, ldmatrix without conflicts
+    constexpr int kSteps = D / 16;
+    extern __shared__ __align__(16) uint16_t tc_tiles[];
+    uint16_t* ks = tc_tiles;                       // [2][kTcKeys][kStride]
+    uint16_t* vs = ks + 2 * kTcKeys * kStride;     // [2][kTcKeys][kStride]
+    const int tid = threadIdx.x, warp = tid / 32, lane = tid % 32, t = lane % 4;
+    const int64_t kh = blockIdx.y, b = blockIdx.z;
+    const int64_t q0 = (int64_t)blockIdx.x * s.queries_per_block;
+    const int64_t q1 = q0 + s.queries_per_block < s.nq ? q0 + s.queries_per_block : s.nq;
+    const int rows = (int)((q1 - q0) * s.group);
+
+    // this thread's rows: warp * 16 + g and + 8 (g = lane / 4)
+    bool ok[2];
+    int64_t pos[2];
+    const uint16_t* qrow[2];
+    float* orow[2];
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        const int r = warp * 16 + lane / 4 + 8 * i;
+        ok[i] = r < rows;
+        const int64_t qi = q0 + (ok[i] ? r / s.group : 0), h = kh * s.group + (ok[i] ? r % s.group : 0);
+        pos[i] = rules.q_pos + qi;
+        qrow[i] = q + ((b * s.nq + qi) * s.heads + h) * D;
+        orow[i] = out + ((b * s.nq + qi) * s.heads + h) * D;
+    }
+    uint32_t qa[kSteps][4];
+#pragma unroll
+    for (int st = 0; st < kSteps; st++) {
+        const int d = st * 16 + 2 * t;
+        qa[st][0] = ok[0] ? *reinterpret_cast<const uint32_t*>(qrow[0] + d) : 0u;
+        qa[st][1] = ok[1] ? *reinterpret_cast<const uint32_t*>(qrow[1] + d) : 0u;
+        qa[st][2] = ok[0] ? *reinterpret_cast<const uint32_t*>(qrow[0] + d + 8) : 0u;
+        qa[st][3] = ok[1] ? *reinterpret_cast<const uint32_t*>(qrow[1] + d + 8) : 0u;
+    }
+    float o[D / 8][4];
+#pragma unroll
+    for (int dt = 0; dt < D / 8; dt++)
+#pragma unroll
+        for (int c = 0; c < 4; c++) o[dt][c] = 0.0f;
+    float m[2] = {-INFINITY, -INFINITY}, l[2] = {0.0f, 0.0f};
+
+    int64_t lo_first, hi_first, lo_last, hi_last;
+    key_range(rules, rules.q_pos + q0, lo_first, hi_first);
+    key_range(rules, rules.q_pos + q1 - 1, lo_last, hi_last);
+    const int64_t first = lo_first / kTcKeys * kTcKeys;
+    const int64_t key_hi = hi_last > hi_first ? hi_last : hi_first;
+    const int64_t tiles = key_hi > first ? (key_hi - first + kTcKeys - 1) / kTcKeys : 0;
+    const int64_t kv_stride = s.kv_heads * D;
+    const uint16_t* kbase = k + (b * rules.kv_len * s.kv_heads + kh) * D;
+    const uint16_t* vbase = v + (b * rules.kv_len * s.kv_heads + kh) * D;
+
+    auto load = [&](int64_t j0, int buf) {
+        for (int e = tid; e < kTcKeys * (D / 8); e += kTcWarps * 32) {
+            const int c = e / (D / 8), p = (e % (D / 8)) * 8;
+            const bool valid = j0 + c < rules.kv_len;  // keys past the end become zeros (and are masked)
+            const int64_t j = valid ? j0 + c : 0;
+            llm_cuda::cp_async16(ks + (buf * kTcKeys + c) * kStride + p, kbase + j * kv_stride + p, valid);
+            llm_cuda::cp_async16(vs + (buf * kTcKeys + c) * kStride + p, vbase + j * kv_stride + p, valid);
+        }
+        llm_cuda::cp_async_commit();
+    };
+    if (tiles > 0) load(first, 0);
+    for (int64_t it = 0; it < tiles; it++) {
+        const int buf = (int)(it & 1);
+        const int64_t j0 = first + it * kTcKeys;
+        llm_cuda::cp_async_wait_all();
+        __syncthreads();  // tile it is in; every warp is done with tile it - 1, whose buffer is refilled next
+        if (it + 1 < tiles) load(j0 + kTcKeys, buf ^ 1);
+        const uint16_t* kt = ks + buf * kTcKeys * kStride;
+        const uint16_t* vt = vs + buf * kTcKeys * kStride;
+
+        // scores of the warp's 16 rows against 64 keys: 8 tiles of 8 keys
+        float sc[8][4];
+#pragma unroll
+        for (int nt = 0; nt < 8; nt++)
+#pragma unroll
+            for (int c = 0; c < 4; c++) sc[nt][c] = 0.0f;
+#pragma unroll
+        for (int st = 0; st < kSteps; st++) {
+#pragma unroll
+            for (int np = 0; np < 4; np++) {
+                uint32_t f[4];
+                llm_cuda::ldmatrix_x4(f, kt + (np * 16 + (lane & 7) + ((lane >> 4) << 3)) * kStride + st * 16 +
+                                             ((lane >> 3) & 1) * 8);
+                const uint32_t b0[2] = {f[0], f[1]}, b1[2] = {f[2], f[3]};
+                llm_cuda::mma16816<false>(sc[2 * np], qa[st], b0);
+                llm_cuda::mma16816<false>(sc[2 * np + 1], qa[st], b1);
+            }
+        }
+
+        // masks and the online softmax; a row's 64 scores sit in the 4 lanes of a quad
+#pragma unroll
+        for (int i = 0; i < 2; i++) {
+            float mx = -INFINITY;
+#pragma unroll
+            for (int nt = 0; nt < 8; nt++) {
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    const int64_t j = j0 + nt * 8 + 2 * t + e;
+                    float& x = sc[nt][2 * i + e];
+                    x = ok[i] && visible(rules, b, pos[i], j) ? x : -INFINITY;
+                    mx = fmaxf(mx, x);
+                }
+            }
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 1));
+            mx = fmaxf(mx, __shfl_xor_sync(0xffffffffu, mx, 2));
+            const float m_new = fmaxf(m[i], mx);
+            const float correction = m[i] == -INFINITY ? 0.0f : expf(m[i] - m_new);
+            float sum = 0.0f;
+#pragma unroll
+            for (int nt = 0; nt < 8; nt++) {
+#pragma unroll
+                for (int e = 0; e < 2; e++) {
+                    float& x = sc[nt][2 * i + e];
+                    x = x == -INFINITY ? 0.0f : expf(x - m_new);
+                    sum += x;
+                }
+            }
+            sum += __shfl_xor_sync(0xffffffffu, sum, 1);
+            sum += __shfl_xor_sync(0xffffffffu, sum, 2);
+            l[i] = l[i] * correction + sum;
+            m[i] = m_new;
+#pragma unroll
+            for (int dt = 0; dt < D / 8; dt++) {
+                o[dt][2 * i] *= correction;
+                o[dt][2 * i + 1] *= correction;
+            }
+        }
+
+        // o += p · v: the score accumulators of two key tiles are the A fragment of 16 keys
+#pragma unroll
+        for (int kk = 0; kk < 4; kk++) {
+            const uint32_t pa[4] = {llm_cuda::pack2<false>(sc[2 * kk][0], sc[2 * kk][1]),
+                                    llm_cuda::pack2<false>(sc[2 * kk][2], sc[2 * kk][3]),
+                                    llm_cuda::pack2<false>(sc[2 * kk + 1][0], sc[2 * kk + 1][1]),
+                                    llm_cuda::pack2<false>(sc[2 * kk + 1][2], sc[2 * kk + 1][3])};
+#pragma unroll
+            for (int nd = 0; nd < D / 16; nd++) {
+                // matrices (keys 0-7, dims 0-7), (keys 8-15, dims 0-7), (keys 0-7, dims 8-15), (keys 8-15, dims 8-15)
+                uint32_t f[4];
+                llm_cuda::ldmatrix_x4_trans(f, vt + (kk * 16 + (lane & 7) + ((lane >> 3) & 1) * 8) * kStride + nd * 16 +
+                                                   (lane >> 4) * 8);
+                const uint32_t b0[2] = {f[0], f[1]}, b1[2] = {f[2], f[3]};
+                llm_cuda::mma16816<false>(o[2 * nd], pa, b0);
+                llm_cuda::mma16816<false>(o[2 * nd + 1], pa, b1);
+            }
+        }
+    }
+
+#pragma unroll
+    for (int i = 0; i < 2; i++) {
+        if (!ok[i]) continue;
+        const float inv = l[i] > 0.0f ? 1.0f / l[i] : 0.0f;
+#pragma unroll
+        for (int dt = 0; dt < D / 8; dt++) {
+            *reinterpret_cast<float2*>(orow[i] + dt * 8 + 2 * t) = make_float2(o[dt][2 * i] * inv, o[dt][2 * i + 1] * inv);
+        }
+    }
+}
+
+// BF16 copies of q, k, v in scratch (after the mask, already in the arena), then the kernel.
+template <int D>
+int launch_prefill_tc(llm_cuda_context* ctx, llm_cuda::Arena& arena, float* out, const float* q, const float* k,
+                      const float* v, const Rules& rules, const PrefillShape& s, int64_t batch, float scale) {
+    cudaStream_t stream = ctx->stream;
+    const int64_t q_elems = batch * s.nq * s.heads * D, kv_elems = batch * rules.kv_len * s.kv_heads * D;
+    uint16_t* qb = arena.take<uint16_t>((size_t)q_elems);
+    uint16_t* kb = arena.take<uint16_t>((size_t)kv_elems);
+    uint16_t* vb = arena.take<uint16_t>((size_t)kv_elems);
+    round_rows_kernel<<<llm_cuda::stride_grid(q_elems, 256), 256, 0, stream>>>(qb, q, 1, batch * s.nq,
+                                                                                batch * s.nq, s.heads * D, scale);
+    if (kv_elems > 0) {
+        round_rows_kernel<<<llm_cuda::stride_grid(kv_elems, 256), 256, 0, stream>>>(kb, k, batch, rules.kv_len,
+                                                                                     s.capacity, s.kv_heads * D, 1.0f);
+        round_rows_kernel<<<llm_cuda::stride_grid(kv_elems, 256), 256, 0, stream>>>(vb, v, batch, rules.kv_len,
+                                                                                     s.capacity, s.kv_heads * D, 1.0f);
+    }
+    constexpr size_t smem = tc_smem<D>();
+    LLM_CUDA_TRY(cudaFuncSetAttribute(prefill_tc_kernel<D>, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem));
+    const dim3 grid((unsigned)((s.nq + s.queries_per_block - 1) / s.queries_per_block), (unsigned)s.kv_heads,
+                    (unsigned)batch);
+    prefill_tc_kernel<D><<<grid, kTcWarps * 32, smem, stream>>>(out, qb, kb, vb, rules, s);
+    return llm_cuda::launch_status();
+}
+
 template <int D, int GMAX>
 void launch_decode(llm_cuda_context* ctx, float* part_acc, float2* part_ml, const float* q, const float* k,
                    const float* v, const Rules& rules, const DecodeShape& s, int64_t batch, float scale, bool vec) {
@@ -464,6 +685,8 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
         const bool vec = head_dim == D && head_dim % 4 == 0 && aligned16(q) && aligned16(k) && aligned16(v);
 
         const bool decode = nq <= 4;
+        const bool tensor_cores = !decode && ctx->attention_precision == LLM_CUDA_ATTENTION_BF16 &&
+                                  (head_dim == 64 || head_dim == 128) && group <= kTcRows;
         const int64_t head_chunks = (group + 3) / 4;
         int64_t splits = 1, chunk = kChunk;
         size_t bytes = 0;
@@ -483,6 +706,10 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
             const int64_t parts = batch * nq * heads * splits;
             bytes += llm_cuda::align_up((size_t)(parts * head_dim) * sizeof(float));
             bytes += llm_cuda::align_up((size_t)parts * sizeof(float2));
+        }
+        if (tensor_cores) {
+            bytes += llm_cuda::align_up((size_t)(batch * nq * heads * head_dim) * 2);
+            bytes += 2 * llm_cuda::align_up((size_t)(batch * kv_len * kv_heads * head_dim) * 2);
         }
         void* base = nullptr;
         int err = bytes ? llm_cuda::scratch(&base, ctx, bytes) : 0;
@@ -513,6 +740,11 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
                                                                                   head_dim);
             return llm_cuda::launch_status();
         }
+        if (tensor_cores) {
+            const PrefillShape s{nq, heads, kv_heads, head_dim, capacity, group, kTcRows / group};
+            return head_dim == 64 ? launch_prefill_tc<64>(ctx, arena, out, q, k, v, rules, s, batch, scale)
+                                  : launch_prefill_tc<128>(ctx, arena, out, q, k, v, rules, s, batch, scale);
+        }
         const PrefillShape s{nq, heads, kv_heads, head_dim, capacity, group, kRows / group};
         switch (D) {
             case 32: return launch_prefill<32>(ctx, out, q, k, v, rules, s, batch, scale, vec);
@@ -521,4 +753,10 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
             default: return launch_prefill<256>(ctx, out, q, k, v, rules, s, batch, scale, vec);
         }
     });
+}
+
+extern "C" int llm_cuda_context_set_attention(llm_cuda_context* ctx, int precision) {
+    if (precision != LLM_CUDA_ATTENTION_F32 && precision != LLM_CUDA_ATTENTION_BF16) return LLM_CUDA_ERR_UNSUPPORTED;
+    ctx->attention_precision = precision;
+    return 0;
 }

@@ -22,6 +22,7 @@ struct llm_cuda_context {
     void* scratch;              // device memory reused by every op's temporaries; grows, never shrinks
     size_t scratch_bytes;
     int gemm_engine;            // LLM_CUDA_GEMM_*
+    int attention_precision;    // LLM_CUDA_ATTENTION_*
     void* cublas;               // cublasHandle_t, created on the first GEMM that uses cuBLAS
 };
 

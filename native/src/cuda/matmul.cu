@@ -19,6 +19,7 @@
 
 #include "context.cuh"
 #include "cublas.cuh"
+#include "mma.cuh"
 #include "quant.cuh"
 
 namespace {
@@ -26,6 +27,9 @@ namespace {
 using llm_cuda::kQ4Bytes;
 using llm_cuda::kQ8Bytes;
 using llm_cuda::kQBlock;
+using llm_cuda::ldmatrix_x4;
+using llm_cuda::mma16816;
+using llm_cuda::pack2;
 
 bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
 
@@ -282,17 +286,6 @@ void gemv(cudaStream_t stream, float* out, const float* x, const void* w, int n,
 
 // ---- x rounded to 16 bits -------------------------------------------------------------------------
 
-template <bool HALF>
-__device__ __forceinline__ uint32_t pack2(float a, float b) {
-    if constexpr (HALF) {
-        __half2 h = __floats2half2_rn(a, b);
-        return *reinterpret_cast<uint32_t*>(&h);
-    } else {
-        __nv_bfloat162 h = __floats2bfloat162_rn(a, b);
-        return *reinterpret_cast<uint32_t*>(&h);
-    }
-}
-
 // count / 4 float4s to count / 4 pairs of packed 16-bit pairs (count % 4 == 0, x 16-byte aligned).
 template <bool HALF>
 __global__ void round16_kernel(uint2* out, const float4* x, int64_t quads) {
@@ -307,34 +300,6 @@ __global__ void round16_kernel(uint2* out, const float4* x, int64_t quads) {
 constexpr int kBM = 128, kBN = 128, kBK = 32;
 constexpr int kGemmThreads = 256;
 constexpr int kLds = kBK + 8;  // shared row stride in 16-bit elements: 80 bytes, ldmatrix without bank conflicts
-
-__device__ __forceinline__ uint32_t shared_address(const void* p) {
-    return (uint32_t)__cvta_generic_to_shared(p);
-}
-
-__device__ __forceinline__ void ldmatrix_x4(uint32_t r[4], const void* p) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0, %1, %2, %3}, [%4];\n"
-                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
-                 : "r"(shared_address(p)));
-}
-
-// c += a · b for one 16 × 8 tile, k = 16; HALF selects f16 operands, else bf16.
-template <bool HALF>
-__device__ __forceinline__ void mma16816(float c[4], const uint32_t a[4], const uint32_t b[2]) {
-    if constexpr (HALF) {
-        asm volatile(
-            "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-            "{%0, %1, %2, %3};\n"
-            : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-    } else {
-        asm volatile(
-            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-            "{%0, %1, %2, %3};\n"
-            : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-            : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
-    }
-}
 
 // Weights kk .. kk+7 of a row as eight 16-bit values (kk % 8 == 0): F16/BF16 as stored (the row
 // 16-byte aligned), Q8_0/Q4_0 dequantised and rounded to BF16.

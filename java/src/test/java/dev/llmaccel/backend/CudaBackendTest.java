@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.llmaccel.backend.cuda.AttentionPrecision;
 import dev.llmaccel.backend.cuda.CudaBackend;
 import dev.llmaccel.backend.cuda.GemmEngine;
 import dev.llmaccel.tensor.DType;
@@ -189,6 +190,25 @@ class CudaBackendTest {
                 float[] out = OpSuiteTest.runAttention(cuda, 2, 1, 32, 8, 128, kvLen, kvLen + 5, true, 0, false);
                 float[] expected = OpSuiteTest.runAttention(cpu, 2, 1, 32, 8, 128, kvLen, kvLen + 5, true, 0, false);
                 assertClose(out, expected, 1e-5, "decode attention over " + kvLen + " keys");
+            }
+        }
+    }
+
+    @Test
+    void bf16PrefillAttentionStaysCloseToTheReference() {
+        Backend reference = Backends.reference();
+        try (CudaBackend cuda = cuda()) {
+            cuda.attentionPrecision(AttentionPrecision.BF16);
+            // batch, nq, heads, kvHeads, head size, kv length, capacity, causal, window, masked
+            int[][] cases = {{2, 37, 8, 2, 64, 50, 64, 1, 0, 0}, {1, 300, 4, 4, 128, 300, 310, 1, 0, 0},
+                             {2, 13, 6, 3, 128, 77, 80, 0, 0, 1}, {1, 129, 16, 1, 64, 200, 200, 1, 17, 0},
+                             {1, 5, 2, 1, 128, 5, 5, 1, 0, 0}, {1, 40, 4, 2, 48, 40, 40, 1, 0, 0}};
+            for (int[] c : cases) {
+                float[] out = OpSuiteTest.runAttention(cuda, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] == 1, c[8],
+                        c[9] == 1);
+                float[] expected = OpSuiteTest.runAttention(reference, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7] == 1,
+                        c[8], c[9] == 1);
+                assertClose(out, expected, 1e-2, "BF16 prefill attention " + java.util.Arrays.toString(c));
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.llmaccel.bench.cuda;
 
 import dev.llmaccel.backend.AttentionParams;
+import dev.llmaccel.backend.cuda.AttentionPrecision;
 import dev.llmaccel.backend.cuda.CudaBackend;
 import dev.llmaccel.backend.cuda.CudaProbe;
 import dev.llmaccel.backend.cuda.GemmEngine;
@@ -17,7 +18,7 @@ import java.util.function.IntConsumer;
  * GPU benchmarks of the CUDA backend, printed as a table beside the ceilings of the developers'
  * guide for the H200: matrix-vector products (GB/s of weights), a BF16 matrix product (TFLOP/s,
  * the library's own kernel and cuBLAS in the same run), decode attention (GB/s of keys and values
- * read) and causal prefill attention (TFLOP/s).
+ * read) and causal prefill attention (TFLOP/s, at F32 and at BF16 precision).
  *
  * <p>Each figure is the median of 5 trials; a trial times a run of calls between two CUDA events
  * on the backend's stream, after 3 warm-up calls. Inputs are random (never zeros); weights small
@@ -158,10 +159,16 @@ public final class GpuBench {
                 Tensor q4 = q.view(1, len, heads, hd);
                 Tensor k4 = k.view(1, len, kvHeads, hd);
                 Tensor v4 = v.view(1, len, kvHeads, hd);
-                double ms = millisPerCall(1, i -> cuda.attention(out, q4, k4, v4, p));
                 double flops = 4.0 * len * len * heads * hd / 2;  // q·k and p·v, causal half
-                rows.add(new Row("prefill attention F32", "S " + len + ", causal, 32/8 heads, d 128",
-                        flops / (ms * 1e-3) / 1e12, "TFLOP/s", SDPA_PREFILL_TFLOPS, "SDPA S=16384", "F32 arithmetic"));
+                for (AttentionPrecision precision : AttentionPrecision.values()) {
+                    cuda.attentionPrecision(precision);
+                    double ms = millisPerCall(1, i -> cuda.attention(out, q4, k4, v4, p));
+                    rows.add(new Row("prefill attention " + precision, "S " + len + ", causal, 32/8 heads, d 128",
+                            flops / (ms * 1e-3) / 1e12, "TFLOP/s", SDPA_PREFILL_TFLOPS, "SDPA S=16384",
+                            precision == AttentionPrecision.BF16 ? "tensor cores; q, k, v rounded in the timed call"
+                                    : "F32 arithmetic"));
+                }
+                cuda.attentionPrecision(AttentionPrecision.F32);
             }
         }
     }

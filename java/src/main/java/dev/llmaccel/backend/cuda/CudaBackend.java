@@ -177,6 +177,11 @@ public final class CudaBackend extends Backend {
         check(CudaRuntime.llm_cuda_context_set_gemm(context(), engine.ordinal()), "choosing the GEMM engine");
     }
 
+    /** Chooses the arithmetic of prefill attention (see {@link AttentionPrecision}). */
+    public synchronized void attentionPrecision(AttentionPrecision precision) {
+        check(CudaRuntime.llm_cuda_context_set_attention(context(), precision.ordinal()), "choosing the attention precision");
+    }
+
     /**
      * Milliseconds the device spent on body's ops, measured with CUDA events on this backend's
      * stream (body must only enqueue ops of this backend; reading tensors inside it would time

@@ -69,6 +69,8 @@ public final class CudaRuntime {
 
     public static native int llm_cuda_context_set_gemm(@Cast("llm_cuda_context*") long ctx, int engine);
 
+    public static native int llm_cuda_context_set_attention(@Cast("llm_cuda_context*") long ctx, int precision);
+
     public static native int llm_cuda_cublas_available();
 
     public static native String llm_cuda_cublas_description();
