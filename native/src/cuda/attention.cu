@@ -12,35 +12,11 @@
 // tiles no row of the block can see are skipped. F32 arithmetic: as exact as the CPU kernels.
 // Opt-in BF16 precision (llm_cuda_context_set_attention) runs prefill for head sizes 64 and 128
 // on tensor cores instead: FlashAttention-2's scheme with mma.sync (see prefill_tc_kernel).
+#include "attention.cuh"
 #include "context.cuh"
 #include "mma.cuh"
 
 namespace {
-
-// ---- visibility -----------------------------------------------------------------------------------
-
-struct Rules {
-    int64_t kv_len, q_pos, window;
-    int causal;
-    const int32_t* mask;  // device (batch, kv_len) or null
-};
-
-// Keys [lo, hi) that may be visible to the query at position pos, before the padding mask.
-__host__ __device__ __forceinline__ void key_range(const Rules& r, int64_t pos, int64_t& lo, int64_t& hi) {
-    hi = r.causal ? (pos + 1 < r.kv_len ? pos + 1 : r.kv_len) : r.kv_len;
-    lo = 0;
-    if (r.window > 0) {
-        lo = pos - r.window + 1 > 0 ? pos - r.window + 1 : 0;
-        if (!r.causal && pos + r.window < hi) hi = pos + r.window;
-    }
-}
-
-__device__ __forceinline__ bool visible(const Rules& r, int64_t b, int64_t pos, int64_t j) {
-    if (j < 0 || j >= r.kv_len) return false;
-    if (r.causal && j > pos) return false;
-    if (r.window > 0 && (pos - j >= r.window || (!r.causal && j - pos >= r.window))) return false;
-    return r.mask == nullptr || r.mask[b * r.kv_len + j] != 0;
-}
 
 // Head sizes are served by kernels for a padded size D in {32, 64, 128, 256}.
 int padded_head_dim(int64_t hd) { return hd <= 32 ? 32 : hd <= 64 ? 64 : hd <= 128 ? 128 : hd <= 256 ? 256 : 0; }
@@ -50,7 +26,10 @@ bool aligned16(const void* p) { return ((uintptr_t)p & 15) == 0; }
 // ---- decode ---------------------------------------------------------------------------------------
 
 constexpr int kDecodeWarps = 4;
-constexpr int kChunk = 512;  // most keys one decode block takes
+using llm_cuda::kChunk;
+using llm_cuda::key_range;
+using llm_cuda::Rules;
+using llm_cuda::visible;
 
 // 16 consecutive values of a row (dims d0 .. d0+15), zero beyond hd; float4 loads when vec.
 __device__ __forceinline__ void load16(float v[16], const float* row, int d0, int64_t hd, bool vec) {
@@ -692,17 +671,7 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
         size_t bytes = 0;
         if (mask && kv_len > 0) bytes += llm_cuda::align_up((size_t)(batch * kv_len) * sizeof(int32_t));
         if (decode) {
-            // enough blocks for twice the multiprocessors, chunks of 64 .. kChunk keys
-            const int64_t pairs = batch * nq * kv_heads * head_chunks;
-            const int64_t wanted = (2 * (int64_t)ctx->sm_count + pairs - 1) / pairs;
-            splits = (kv_len + kChunk - 1) / kChunk;
-            const int64_t most = (kv_len + 63) / 64;
-            if (splits < wanted) splits = wanted < most ? wanted : most;
-            if (splits < 1) splits = 1;
-            chunk = (kv_len + splits - 1) / splits;
-            chunk = (chunk + 15) / 16 * 16;
-            if (chunk < 16) chunk = 16;
-            splits = kv_len > 0 ? (kv_len + chunk - 1) / chunk : 1;
+            llm_cuda::plan_splits(splits, chunk, kv_len, batch * nq * kv_heads * head_chunks, ctx->sm_count);
             const int64_t parts = batch * nq * heads * splits;
             bytes += llm_cuda::align_up((size_t)(parts * head_dim) * sizeof(float));
             bytes += llm_cuda::align_up((size_t)parts * sizeof(float2));

@@ -95,42 +95,6 @@ __device__ __forceinline__ void decode8(const Raw8<TYPE>& r, float v[8]) {
     }
 }
 
-// Eight bytes at a 2-byte aligned offset of a 16-byte aligned shared buffer, from aligned words.
-__device__ __forceinline__ void bytes8(const uint8_t* stage, int offset, uint32_t& lo, uint32_t& hi) {
-    const uint32_t* words = reinterpret_cast<const uint32_t*>(stage + (offset & ~3));
-    const uint32_t shift = (offset & 3) * 8;
-    const uint32_t w0 = words[0], w1 = words[1], w2 = words[2];
-    lo = __funnelshift_r(w0, w1, shift);
-    hi = __funnelshift_r(w1, w2, shift);
-}
-
-// Weights e .. e+7 of a staged tile as integers (v) and their block's scale (the product is v * d).
-template <int TYPE>
-__device__ __forceinline__ float decode8_staged(const uint8_t* stage, int e, float v[8]) {
-    const int b = e / kQBlock, o = e % kQBlock;
-    uint32_t lo, hi;
-    if constexpr (TYPE == LLM_TYPE_Q8_0) {
-        const uint8_t* block = stage + b * kQ8Bytes;
-        bytes8(stage, b * kQ8Bytes + 2 + o, lo, hi);
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            v[i] = (float)(int8_t)(lo >> (8 * i));
-            v[4 + i] = (float)(int8_t)(hi >> (8 * i));
-        }
-        return llm_cuda::f16_bits(*reinterpret_cast<const uint16_t*>(block));
-    } else {
-        const uint8_t* block = stage + b * kQ4Bytes;
-        bytes8(stage, b * kQ4Bytes + 2 + (o & 15), lo, hi);
-        const int nibble = o < 16 ? 0 : 4;
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            v[i] = (float)((int)((lo >> (8 * i + nibble)) & 15) - 8);
-            v[4 + i] = (float)((int)((hi >> (8 * i + nibble)) & 15) - 8);
-        }
-        return llm_cuda::f16_bits(*reinterpret_cast<const uint16_t*>(block));
-    }
-}
-
 // Σ v[i] · x[i] over 8 values of x at a 16-byte aligned address.
 __device__ __forceinline__ float dot8(const float v[8], const float* x) {
     const float4 a = *reinterpret_cast<const float4*>(x);
@@ -219,7 +183,7 @@ __global__ void __launch_bounds__(kGemvWarps * 32) gemv_kernel(float* __restrict
             const float* xt = x + t * kTile;
             for (int e = 8 * lane; e < len; e += 256) {
                 float v[8];
-                const float d = decode8_staged<TYPE>(stage, e, v);
+                const float d = llm_cuda::block_ints8<TYPE>(stage, e, v);
 #pragma unroll
                 for (int r = 0; r < NMAX; r++) {
                     if (r < n) acc[r] += d * dot8(v, xt + r * k + e);
@@ -308,31 +272,7 @@ __device__ __forceinline__ uint4 load_b8(const uint8_t* row, int64_t kk) {
     if constexpr (TYPE == LLM_TYPE_F16 || TYPE == LLM_TYPE_BF16) {
         return *reinterpret_cast<const uint4*>(row + 2 * kk);
     } else {
-        constexpr int kBlockBytes = TYPE == LLM_TYPE_Q8_0 ? kQ8Bytes : kQ4Bytes;
-        const uint8_t* block = row + (kk / kQBlock) * kBlockBytes;
-        const int o = (int)(kk % kQBlock);
-        const float d = llm_cuda::f16_bits(*reinterpret_cast<const uint16_t*>(block));
-        // the 8 bytes sit at an even offset: four 2-byte loads
-        const uint16_t* q = reinterpret_cast<const uint16_t*>(block + 2 + (TYPE == LLM_TYPE_Q8_0 ? o : (o & 15)));
-        const uint32_t lo = (uint32_t)q[0] | ((uint32_t)q[1] << 16);
-        const uint32_t hi = (uint32_t)q[2] | ((uint32_t)q[3] << 16);
-        float v[8];
-        if constexpr (TYPE == LLM_TYPE_Q8_0) {
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                v[i] = (float)(int8_t)(lo >> (8 * i)) * d;
-                v[4 + i] = (float)(int8_t)(hi >> (8 * i)) * d;
-            }
-        } else {
-            const int nibble = o < 16 ? 0 : 4;
-#pragma unroll
-            for (int i = 0; i < 4; i++) {
-                v[i] = (float)((int)((lo >> (8 * i + nibble)) & 15) - 8) * d;
-                v[4 + i] = (float)((int)((hi >> (8 * i + nibble)) & 15) - 8) * d;
-            }
-        }
-        return make_uint4(pack2<false>(v[0], v[1]), pack2<false>(v[2], v[3]), pack2<false>(v[4], v[5]),
-                          pack2<false>(v[6], v[7]));
+        return llm_cuda::block_bf16x8<TYPE>(row, kk);
     }
 }
 

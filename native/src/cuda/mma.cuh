@@ -1,5 +1,5 @@
-// Tensor-core building blocks shared by the matrix product and the attention kernels: packing to
-// 16-bit pairs, ldmatrix, mma.sync m16n8k16 with F32 accumulators (sm_80 and newer), cp.async.
+// Tensor-core building blocks shared by the matrix product and the attention kernels: ldmatrix,
+// mma.sync m16n8k16 with F32 accumulators (sm_80 and newer), cp.async.
 //
 // Fragment layouts of m16n8k16 (g = lane / 4, t = lane % 4), each register two 16-bit values,
 // the lower index in the low half:
@@ -14,19 +14,9 @@
 
 #include <cstdint>
 
-namespace llm_cuda {
+#include "quant.cuh"  // pack2
 
-// Two floats as one register of 16-bit values (round to nearest even): F16 when HALF, else BF16.
-template <bool HALF>
-__device__ __forceinline__ uint32_t pack2(float lo, float hi) {
-    if constexpr (HALF) {
-        __half2 h = __floats2half2_rn(lo, hi);
-        return *reinterpret_cast<uint32_t*>(&h);
-    } else {
-        __nv_bfloat162 h = __floats2bfloat162_rn(lo, hi);
-        return *reinterpret_cast<uint32_t*>(&h);
-    }
-}
+namespace llm_cuda {
 
 __device__ __forceinline__ uint32_t shared_address(const void* p) {
     return (uint32_t)__cvta_generic_to_shared(p);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "context.cuh"
+#include "sampling.cuh"
 
 namespace {
 
@@ -113,49 +114,10 @@ __global__ void exp_kernel(double* p, const double* sorted, int64_t keep) {
     }
 }
 
-// First i in [0, n) with prefix[i] past the target (greater, or at least when inclusive); n if none.
-__device__ int64_t first_past(const double* prefix, int64_t n, double target, bool inclusive) {
-    int64_t lo = 0, hi = n;
-    while (lo < hi) {
-        const int64_t mid = lo + (hi - lo) / 2;
-        if (inclusive ? prefix[mid] >= target : prefix[mid] > target) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
-        }
-    }
-    return lo;
-}
-
 // One thread: top-p, min-p and the draw over the sorted candidates.
 __global__ void choose_kernel(int32_t* out, const double* sorted, const int32_t* ids, const double* p,
                               const double* prefix, int64_t keep, double top_p, double min_p, double uniform) {
-    if (sorted[0] == -INFINITY) {
-        *out = ids[0];
-        return;
-    }
-    if (top_p < 1.0) {
-        // the shortest prefix whose probability reaches top_p
-        const double total = prefix[keep - 1];
-        const int64_t i = first_past(prefix, keep, top_p * total, true);
-        if (i < keep) keep = i + 1;
-    }
-    if (min_p > 0.0) {
-        // p falls along the sorted order: keep the leading run with p >= min_p * p[0] (at least one)
-        const double threshold = min_p * p[0];
-        int64_t lo = 1, hi = keep;
-        while (lo < hi) {
-            const int64_t mid = lo + (hi - lo) / 2;
-            if (p[mid] >= threshold) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        keep = lo;
-    }
-    const int64_t i = first_past(prefix, keep, uniform * prefix[keep - 1], false);
-    *out = ids[i < keep ? i : keep - 1];
+    *out = llm_cuda::choose_token(sorted, ids, p, prefix, keep, top_p, min_p, uniform);
 }
 
 // Distinct tokens of recent and how often each occurs.
