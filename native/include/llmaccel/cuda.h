@@ -83,6 +83,17 @@ enum llm_cuda_gemm_engine {
 };
 int llm_cuda_context_set_gemm(llm_cuda_context* ctx, int engine);
 
+/* How much of the arithmetic may run in BF16 on tensor cores. */
+enum llm_cuda_precision {
+    /* Results within the CPU's error bounds (the default): batched products with BF16 weights split
+     * x into two BF16 parts (two tensor-core passes); prefill attention runs in F32. */
+    LLM_CUDA_PRECISION_F32 = 0,
+    /* Faster, near 2e-3 relative error: x rounded to BF16 once for BF16 weights; prefill
+     * attention with head size 64 or 128 on BF16 tensor cores. */
+    LLM_CUDA_PRECISION_BF16 = 1
+};
+int llm_cuda_context_set_precision(llm_cuda_context* ctx, int precision);
+
 /* 1 when libcublas.so.13 was found and loaded (tried once per process), else 0. */
 int llm_cuda_cublas_available(void);
 

@@ -8,13 +8,6 @@
 extern "C" {
 #endif
 
-/* Which arithmetic prefill (nq > 4 queries) uses; decode is always F32. */
-enum llm_cuda_attention_precision {
-    LLM_CUDA_ATTENTION_F32 = 0,   /* F32 throughout, as exact as the CPU (the default) */
-    LLM_CUDA_ATTENTION_BF16 = 1   /* head sizes 64 and 128: q·k and p·v on BF16 tensor cores, F32 softmax and sums */
-};
-int llm_cuda_context_set_attention(llm_cuda_context* ctx, int precision);
-
 /*
  * Attention with grouped-query heads, with the visibility rules of llmaccel/attention.h
  * (causal, sliding window, padding mask; a query that sees no key gets zeros).
@@ -22,7 +15,8 @@ int llm_cuda_context_set_attention(llm_cuda_context* ctx, int precision);
  *   parallel, each reading its keys and values once for every query head of a group, and a
  *   second pass merges the chunks.
  *   nq > 4 (prefill): flash attention — tiles of queries × keys with an online softmax, in F32,
- *   or on tensor cores at the BF16 precision (llm_cuda_context_set_attention).
+ *   or, at LLM_CUDA_PRECISION_BF16 and head sizes 64 and 128, on BF16 tensor cores (F32 softmax
+ *   and sums).
  */
 int llm_cuda_attention(llm_cuda_context* ctx,
                        float* out,          /* (batch, nq, heads, head_dim) */

@@ -10,7 +10,7 @@
 // Prefill (nq > 4): flash attention. A block takes 64 rows (queries × the heads of one group, so
 // that a key/value tile serves the whole group) and walks 64-key tiles with an online softmax;
 // tiles no row of the block can see are skipped. F32 arithmetic: as exact as the CPU kernels.
-// Opt-in BF16 precision (llm_cuda_context_set_attention) runs prefill for head sizes 64 and 128
+// At BF16 precision (llm_cuda_context_set_precision) prefill for head sizes 64 and 128 runs
 // on tensor cores instead: FlashAttention-2's scheme with mma.sync (see prefill_tc_kernel).
 #include "attention.cuh"
 #include "context.cuh"
@@ -31,20 +31,22 @@ using llm_cuda::key_range;
 using llm_cuda::Rules;
 using llm_cuda::visible;
 
-// 16 consecutive values of a row (dims d0 .. d0+15), zero beyond hd; float4 loads when vec.
+// Values d .. d+3 of a row, zero beyond hd; one float4 load when vec (then d + 3 < hd).
+__device__ __forceinline__ float4 load4(const float* row, int d, int64_t hd, bool vec) {
+    if (vec) return *reinterpret_cast<const float4*>(row + d);
+    return make_float4(d < hd ? row[d] : 0.0f, d + 1 < hd ? row[d + 1] : 0.0f, d + 2 < hd ? row[d + 2] : 0.0f,
+                       d + 3 < hd ? row[d + 3] : 0.0f);
+}
+
+// 16 consecutive values of a row (dims d0 .. d0+15), zero beyond hd.
 __device__ __forceinline__ void load16(float v[16], const float* row, int d0, int64_t hd, bool vec) {
-    if (vec) {
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const float4 f = reinterpret_cast<const float4*>(row + d0)[i];
-            v[4 * i] = f.x;
-            v[4 * i + 1] = f.y;
-            v[4 * i + 2] = f.z;
-            v[4 * i + 3] = f.w;
-        }
-    } else {
-#pragma unroll
-        for (int i = 0; i < 16; i++) v[i] = d0 + i < hd ? row[d0 + i] : 0.0f;
+    for (int i = 0; i < 4; i++) {
+        const float4 f = load4(row, d0 + 4 * i, hd, vec);
+        v[4 * i] = f.x;
+        v[4 * i + 1] = f.y;
+        v[4 * i + 2] = f.z;
+        v[4 * i + 3] = f.w;
     }
 }
 
@@ -89,6 +91,9 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) decode_kernel(float* part_a
             load16(qv[g], qrow, d0, s.hd, vec);
 #pragma unroll
             for (int e = 0; e < 16; e++) qv[g][e] *= scale;
+        } else {
+#pragma unroll
+            for (int e = 0; e < 16; e++) qv[g][e] = 0.0f;
         }
     }
     const int64_t kv_stride = s.kv_heads * s.hd;  // between consecutive positions
@@ -246,18 +251,7 @@ __global__ void __launch_bounds__(kPrefillThreads) prefill_kernel(float* out, co
     auto q_row = [&](int r) { return q + ((b * s.nq + q0 + r / s.group) * s.heads + kh * s.group + r % s.group) * s.hd; };
     for (int e = tid; e < kRows * (D / 4); e += kPrefillThreads) {
         const int r = e / (D / 4), d = (e % (D / 4)) * 4;
-        float4 f = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-        if (r < rows) {
-            const float* src = q_row(r);
-            if (vec) {
-                f = *reinterpret_cast<const float4*>(src + d);
-            } else {
-                f.x = d < s.hd ? src[d] : 0.0f;
-                f.y = d + 1 < s.hd ? src[d + 1] : 0.0f;
-                f.z = d + 2 < s.hd ? src[d + 2] : 0.0f;
-                f.w = d + 3 < s.hd ? src[d + 3] : 0.0f;
-            }
-        }
+        const float4 f = r < rows ? load4(q_row(r), d, s.hd, vec) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
         *reinterpret_cast<float4*>(qs + r * kStride + d) =
             make_float4(f.x * scale, f.y * scale, f.z * scale, f.w * scale);
     }
@@ -294,21 +288,8 @@ __global__ void __launch_bounds__(kPrefillThreads) prefill_kernel(float* out, co
             float4 fk = make_float4(0.0f, 0.0f, 0.0f, 0.0f), fv = fk;
             const int64_t j = j0 + c;
             if (j < rules.kv_len) {
-                const float* kr = kbase + j * kv_stride;
-                const float* vr = vbase + j * kv_stride;
-                if (vec) {
-                    fk = *reinterpret_cast<const float4*>(kr + d);
-                    fv = *reinterpret_cast<const float4*>(vr + d);
-                } else {
-                    fk.x = d < s.hd ? kr[d] : 0.0f;
-                    fk.y = d + 1 < s.hd ? kr[d + 1] : 0.0f;
-                    fk.z = d + 2 < s.hd ? kr[d + 2] : 0.0f;
-                    fk.w = d + 3 < s.hd ? kr[d + 3] : 0.0f;
-                    fv.x = d < s.hd ? vr[d] : 0.0f;
-                    fv.y = d + 1 < s.hd ? vr[d + 1] : 0.0f;
-                    fv.z = d + 2 < s.hd ? vr[d + 2] : 0.0f;
-                    fv.w = d + 3 < s.hd ? vr[d + 3] : 0.0f;
-                }
+                fk = load4(kbase + j * kv_stride, d, s.hd, vec);
+                fv = load4(vbase + j * kv_stride, d, s.hd, vec);
             }
             *reinterpret_cast<float4*>(ks + c * kStride + d) = fk;
             *reinterpret_cast<float4*>(vs + c * kStride + d) = fv;
@@ -664,7 +645,7 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
         const bool vec = head_dim == D && head_dim % 4 == 0 && aligned16(q) && aligned16(k) && aligned16(v);
 
         const bool decode = nq <= 4;
-        const bool tensor_cores = !decode && ctx->attention_precision == LLM_CUDA_ATTENTION_BF16 &&
+        const bool tensor_cores = !decode && ctx->precision == LLM_CUDA_PRECISION_BF16 &&
                                   (head_dim == 64 || head_dim == 128) && group <= kTcRows;
         const int64_t head_chunks = (group + 3) / 4;
         int64_t splits = 1, chunk = kChunk;
@@ -724,8 +705,3 @@ extern "C" int llm_cuda_attention(llm_cuda_context* ctx, float* out, const float
     });
 }
 
-extern "C" int llm_cuda_context_set_attention(llm_cuda_context* ctx, int precision) {
-    if (precision != LLM_CUDA_ATTENTION_F32 && precision != LLM_CUDA_ATTENTION_BF16) return LLM_CUDA_ERR_UNSUPPORTED;
-    ctx->attention_precision = precision;
-    return 0;
-}

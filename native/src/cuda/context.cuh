@@ -22,7 +22,7 @@ struct llm_cuda_context {
     void* scratch;              // device memory reused by every op's temporaries; grows, never shrinks
     size_t scratch_bytes;
     int gemm_engine;            // LLM_CUDA_GEMM_*
-    int attention_precision;    // LLM_CUDA_ATTENTION_*
+    int precision;              // LLM_CUDA_PRECISION_*
     void* cublas;               // cublasHandle_t, created on the first GEMM that uses cuBLAS
 };
 
@@ -92,41 +92,45 @@ inline unsigned stride_grid(int64_t n, int threads) {
 // Grid for kernels that give each row a block and loop when there are more rows than blocks.
 inline unsigned row_grid(int64_t rows) { return (unsigned)(rows < (1 << 20) ? rows : (1 << 20)); }
 
-// Sum over the 32 lanes of a warp; every lane gets the result.
-__device__ __forceinline__ float warp_sum(float v) {
+struct Sum {
+    __device__ float operator()(float a, float b) const { return a + b; }
+};
+
+struct Max {
+    __device__ float operator()(float a, float b) const { return fmaxf(a, b); }
+};
+
+// Combines v over the 32 lanes of a warp; every lane gets the result.
+template <class Op>
+__device__ __forceinline__ float warp_reduce(float v, Op op) {
 #pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    for (int o = 16; o > 0; o >>= 1) v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
 
-__device__ __forceinline__ float warp_max(float v) {
-#pragma unroll
-    for (int o = 16; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
-}
-
-// Sum over all threads of a block of at most 1024 threads (blockDim.x a multiple of 32); every
-// thread gets the result. shared must hold 32 floats and is free again on return.
-__device__ __forceinline__ float block_sum(float v, float* shared) {
+// Combines v over all threads of a block of at most 1024 threads (blockDim.x a multiple of 32);
+// every thread gets the result. shared must hold 32 floats and is free again on return.
+template <class Op>
+__device__ __forceinline__ float block_reduce(float v, float* shared, float identity, Op op) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = warp_sum(v);
+    v = warp_reduce(v, op);
     if (lane == 0) shared[warp] = v;
     __syncthreads();
-    v = lane < warps ? shared[lane] : 0.0f;
-    v = warp_sum(v);
+    v = lane < warps ? shared[lane] : identity;
+    v = warp_reduce(v, op);
     __syncthreads();
     return v;
 }
 
-__device__ __forceinline__ float block_max(float v, float* shared) {
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;
-    v = warp_max(v);
-    if (lane == 0) shared[warp] = v;
-    __syncthreads();
-    v = lane < warps ? shared[lane] : -INFINITY;
-    v = warp_max(v);
-    __syncthreads();
-    return v;
+__device__ __forceinline__ float block_sum(float v, float* shared) { return block_reduce(v, shared, 0.0f, Sum()); }
+
+__device__ __forceinline__ float block_max(float v, float* shared) { return block_reduce(v, shared, -INFINITY, Max()); }
+
+// Σ row[c]² over a row of d values, by all threads of a block (see block_reduce).
+__device__ __forceinline__ float row_square_sum(const float* row, int64_t d, float* shared) {
+    float ss = 0.0f;
+    for (int64_t c = threadIdx.x; c < d; c += blockDim.x) ss += row[c] * row[c];
+    return block_sum(ss, shared);
 }
 
 }  // namespace llm_cuda

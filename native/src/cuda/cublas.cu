@@ -78,9 +78,9 @@ void llm_cuda::cublas_destroy(llm_cuda_context* ctx) {
     ctx->cublas = nullptr;
 }
 
-int llm_cuda::cublas_gemm(llm_cuda_context* ctx, float* out, const void* a, const void* b, GemmType t, int64_t n,
-                          int64_t k, int64_t m) {
-    if (!cublas_loaded() || n > INT32_MAX || k > INT32_MAX || m > INT32_MAX) return LLM_CUDA_ERR_UNSUPPORTED;
+int llm_cuda::cublas_gemm(llm_cuda_context* ctx, float* out, const void* a, int64_t a_row, const void* b, GemmType t,
+                          int64_t n, int64_t k, int64_t m, bool accumulate) {
+    if (!cublas_loaded() || n > INT32_MAX || a_row > INT32_MAX || m > INT32_MAX) return LLM_CUDA_ERR_UNSUPPORTED;
     if (ctx->cublas == nullptr) {
         cublasStatus_t s = api.create(&ctx->cublas);
         if (s != 0) {
@@ -91,11 +91,11 @@ int llm_cuda::cublas_gemm(llm_cuda_context* ctx, float* out, const void* a, cons
     cublasStatus_t s = api.set_stream(ctx->cublas, ctx->stream);
     if (s != 0) return LLM_CUDA_ERR_CUBLAS + s;
     const int type = t == GemmType::F32 ? CUDA_R_32F : t == GemmType::F16 ? CUDA_R_16F : CUDA_R_16BF;
-    const float alpha = 1.0f, beta = 0.0f;
+    const float alpha = 1.0f, beta = accumulate ? 1.0f : 0.0f;
     // cuBLAS is column-major: out (n, m) row-major is C (m × n) with ldc = m, and
     // C = bᵀ-as-stored · a-as-stored: b (m, k) row-major is a k × m column-major matrix (transposed),
-    // a (n, k) row-major is a k × n column-major matrix.
+    // a (n, k) row-major with rows a_row apart is a k × n column-major matrix with ldb = a_row.
     s = api.gemm_ex(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, (int)m, (int)n, (int)k, &alpha, b, type, (int)k, a, type,
-                    (int)k, &beta, out, CUDA_R_32F, (int)m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
+                    (int)a_row, &beta, out, CUDA_R_32F, (int)m, CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT);
     return s == 0 ? 0 : LLM_CUDA_ERR_CUBLAS + s;
 }

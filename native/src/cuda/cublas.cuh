@@ -24,10 +24,11 @@ void cublas_destroy(llm_cuda_context* ctx);
 // Element types cuBLAS is asked to read.
 enum class GemmType { F32, F16, BF16 };
 
-// out (n, m) F32 = a (n, k) · b (m, k)ᵀ, both operands of type t, F32 accumulation (no TF32), on
-// ctx's stream. Returns 0, a CUDA error or LLM_CUDA_ERR_CUBLAS + status.
-int cublas_gemm(llm_cuda_context* ctx, float* out, const void* a, const void* b, GemmType t, int64_t n, int64_t k,
-                int64_t m);
+// out (n, m) F32 = a (n, k) · b (m, k)ᵀ (+ out when accumulate), both operands of type t, a's rows
+// a_row elements apart, F32 accumulation (no TF32), on ctx's stream. Returns 0, a CUDA error or
+// LLM_CUDA_ERR_CUBLAS + status.
+int cublas_gemm(llm_cuda_context* ctx, float* out, const void* a, int64_t a_row, const void* b, GemmType t, int64_t n,
+                int64_t k, int64_t m, bool accumulate);
 
 }  // namespace llm_cuda
 

@@ -137,6 +137,12 @@ extern "C" int llm_cuda_context_set_gemm(llm_cuda_context* ctx, int engine) {
     return 0;
 }
 
+extern "C" int llm_cuda_context_set_precision(llm_cuda_context* ctx, int precision) {
+    if (precision != LLM_CUDA_PRECISION_F32 && precision != LLM_CUDA_PRECISION_BF16) return LLM_CUDA_ERR_UNSUPPORTED;
+    ctx->precision = precision;
+    return 0;
+}
+
 extern "C" int llm_cuda_cublas_available(void) { return llm_cuda::cublas_loaded() ? 1 : 0; }
 
 extern "C" const char* llm_cuda_cublas_description(void) { return llm_cuda::cublas_description(); }

@@ -51,9 +51,7 @@ __global__ void l2_normalize_kernel(float* out, const float* x, int64_t n, int64
     for (int64_t r = blockIdx.x; r < n; r += gridDim.x) {
         const float* row = x + r * d;
         float* y = out + r * d;
-        float ss = 0.0f;
-        for (int64_t c = threadIdx.x; c < d; c += blockDim.x) ss += row[c] * row[c];
-        ss = llm_cuda::block_sum(ss, shared);
+        const float ss = llm_cuda::row_square_sum(row, d, shared);
         const float inv = ss > 0.0f ? rsqrtf(ss) : 0.0f;
         for (int64_t c = threadIdx.x; c < d; c += blockDim.x) y[c] = row[c] * inv;
     }

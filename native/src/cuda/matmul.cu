@@ -2,12 +2,15 @@
 //
 // Decode (n <= 8): GEMV. One warp per weight row reads the row once with 16-byte loads, several
 // in flight per lane, dequantises in registers and keeps x in F32; a warp reduction gives each
-// output. Q8_0/Q4_0 blocks (34 and 18 bytes) are not 16-byte aligned: each warp copies a tile of
+// output. Weights are loaded as streaming data (__ldcs: read once, evicted first), so that x,
+// which every warp reads, stays in the L1 cache. Q8_0/Q4_0 blocks (34 and 18 bytes) are not 16-byte aligned: each warp copies a tile of
 // its row into shared memory with aligned 16-byte loads (the next tile's loads in flight while the
 // current one is decoded) and decodes from there.
 //
-// Batches (n > 8): x is rounded once to the weight's 16-bit type (BF16 for the quantized types),
-// then either cuBLAS (F16/BF16, when loaded and chosen) or the library's tensor-core kernel:
+// Batches (n > 8): x goes once to 16 bits: F16 for F16 weights; for BF16 weights two BF16 parts
+// hi + lo (rounding x to BF16 alone costs about 2e-3 relative error; the split costs a second
+// tensor-core pass and keeps BF16's range) unless BF16 precision was asked for; BF16 for the
+// quantized types. Then either cuBLAS (F16/BF16, when loaded and chosen) or the library's kernel:
 // 128 × 128 tiles, 8 warps of 64 × 32, mma.sync m16n8k16 with F32 accumulators, operands through
 // registers into double-buffered shared memory (quantized blocks dequantised to BF16 on the way),
 // ldmatrix into fragments. F32 weights take cuBLAS (F32, no TF32) or an F32 tiled kernel.
@@ -57,10 +60,10 @@ __device__ __forceinline__ Raw8<TYPE> load_raw8(const uint8_t* row, int64_t e) {
     Raw8<TYPE> r;
     if constexpr (TYPE == LLM_TYPE_F32) {
         const uint4* p = reinterpret_cast<const uint4*>(row + 4 * e);
-        r.v[0] = p[0];
-        r.v[1] = p[1];
+        r.v[0] = __ldcs(p);
+        r.v[1] = __ldcs(p + 1);
     } else {
-        r.v[0] = *reinterpret_cast<const uint4*>(row + 2 * e);
+        r.v[0] = __ldcs(reinterpret_cast<const uint4*>(row + 2 * e));
     }
     return r;
 }
@@ -107,7 +110,7 @@ template <int NMAX>
 __device__ __forceinline__ void gemv_store(float* out, const float acc[NMAX], int n, int64_t m, int64_t j, int lane) {
 #pragma unroll
     for (int r = 0; r < NMAX; r++) {
-        const float s = llm_cuda::warp_sum(acc[r]);
+        const float s = llm_cuda::warp_reduce(acc[r], llm_cuda::Sum());
         if (lane == 0 && r < n) out[r * m + j] = s;
     }
 }
@@ -164,7 +167,7 @@ __global__ void __launch_bounds__(kGemvWarps * 32) gemv_kernel(float* __restrict
             const int count = pieces(t);
 #pragma unroll
             for (int u = 0; u < kLoads; u++) {
-                if (lane + 32 * u < count) raw[u] = src[lane + 32 * u];
+                if (lane + 32 * u < count) raw[u] = __ldcs(src + lane + 32 * u);
             }
         };
         auto store = [&](int64_t t) {
@@ -259,6 +262,19 @@ __global__ void round16_kernel(uint2* out, const float4* x, int64_t quads) {
     }
 }
 
+// x (n, k) as BF16 pairs hi + lo with hi + lo = x to 16 bits: out (n, 2k) holds [hi | lo] per row,
+// so that one GEMM over 2k columns (the weights read twice) gives x · wᵀ within about 1e-5.
+__global__ void split_bf16_kernel(uint16_t* out, const float* x, int64_t n, int64_t k) {
+    const int64_t total = n * k;
+    for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t r = i / k, c = i % k;
+        const __nv_bfloat16 hi = __float2bfloat16_rn(x[i]);
+        const __nv_bfloat16 lo = __float2bfloat16_rn(x[i] - __bfloat162float(hi));
+        out[r * 2 * k + c] = *reinterpret_cast<const uint16_t*>(&hi);
+        out[r * 2 * k + k + c] = *reinterpret_cast<const uint16_t*>(&lo);
+    }
+}
+
 // ---- tensor-core GEMM -----------------------------------------------------------------------------
 
 constexpr int kBM = 128, kBN = 128, kBK = 32;
@@ -276,12 +292,13 @@ __device__ __forceinline__ uint4 load_b8(const uint8_t* row, int64_t kk) {
     }
 }
 
-// out (n, m) = a (n, k) · w (m, k)ᵀ; a is x rounded to 16 bits (F16 when TYPE is F16, else BF16);
-// k % 32 == 0; a 16-byte aligned; for F16/BF16 w too. Grid: (m / 128 tiles, n / 128 tiles).
+// out (n, m) = a (n, k) · w' (m, k)ᵀ where w' is w (m, kw) repeated along k (k = kw, or 2 kw for
+// x split into BF16 hi and lo parts); a is x in 16 bits (F16 when TYPE is F16, else BF16);
+// kw % 32 == 0; a 16-byte aligned; for F16/BF16 w too. Grid: (m / 128 tiles, n / 128 tiles).
 template <int TYPE>
 __global__ void __launch_bounds__(kGemmThreads, 2) gemm_kernel(float* __restrict__ out, const uint16_t* __restrict__ a,
                                                             const uint8_t* __restrict__ w, int64_t n, int64_t k,
-                                                            int64_t m, int64_t row_bytes) {
+                                                            int64_t kw, int64_t m, int64_t row_bytes) {
     constexpr bool kHalf = TYPE == LLM_TYPE_F16;
     __shared__ __align__(16) uint16_t as[2][kBM][kLds];
     __shared__ __align__(16) uint16_t bs[2][kBN][kLds];
@@ -306,7 +323,8 @@ __global__ void __launch_bounds__(kGemmThreads, 2) gemm_kernel(float* __restrict
         for (int i = 0; i < 2; i++) {
             const int p = tid + kGemmThreads * i, r = p / 4, kc = (p % 4) * 8;
             ra[i] = row0 + r < n ? *reinterpret_cast<const uint4*>(a + (row0 + r) * k + k0 + kc) : make_uint4(0, 0, 0, 0);
-            rb[i] = col0 + r < m ? load_b8<TYPE>(w + (col0 + r) * row_bytes, k0 + kc) : make_uint4(0, 0, 0, 0);
+            const int64_t kk = k0 + kc < kw ? k0 + kc : k0 + kc - kw;
+            rb[i] = col0 + r < m ? load_b8<TYPE>(w + (col0 + r) * row_bytes, kk) : make_uint4(0, 0, 0, 0);
         }
     };
     auto store = [&](int s) {
@@ -429,7 +447,7 @@ template <int TYPE>
 int gemm(llm_cuda_context* ctx, float* out, const float* x, const void* w, int64_t n, int64_t k, int64_t m) {
     cudaStream_t stream = ctx->stream;
     if constexpr (TYPE == LLM_TYPE_F32) {
-        if (use_cublas(ctx)) return llm_cuda::cublas_gemm(ctx, out, x, w, llm_cuda::GemmType::F32, n, k, m);
+        if (use_cublas(ctx)) return llm_cuda::cublas_gemm(ctx, out, x, k, w, llm_cuda::GemmType::F32, n, k, m, false);
         const dim3 grid((unsigned)((m + kSTile - 1) / kSTile), (unsigned)((n + kSTile - 1) / kSTile));
         sgemm_kernel<<<grid, 256, 0, stream>>>(out, x, (const float*)w, n, k, m);
         return llm_cuda::launch_status();
@@ -443,20 +461,29 @@ int gemm(llm_cuda_context* ctx, float* out, const float* x, const void* w, int64
             }
             return llm_cuda::launch_status();
         }
+        // x in 16 bits: F16 for F16 weights; for BF16 weights split into hi + lo unless BF16
+        // precision was asked for; BF16 for the quantized types (their tiles are BF16)
+        const bool split = TYPE == LLM_TYPE_BF16 && ctx->precision == LLM_CUDA_PRECISION_F32;
+        const int64_t ka = split ? 2 * k : k;  // a's row length
         void* s = nullptr;
-        int err = llm_cuda::scratch(&s, ctx, llm_cuda::align_up((size_t)(n * k) * 2));
+        int err = llm_cuda::scratch(&s, ctx, llm_cuda::align_up((size_t)(n * ka) * 2));
         if (err) return err;
         uint16_t* a = (uint16_t*)s;
-        round16_kernel<kHalf><<<llm_cuda::stride_grid(n * k / 4, 256), 256, 0, stream>>>(
-            reinterpret_cast<uint2*>(a), reinterpret_cast<const float4*>(x), n * k / 4);
+        if (split) {
+            split_bf16_kernel<<<llm_cuda::stride_grid(n * k, 256), 256, 0, stream>>>(a, x, n, k);
+        } else {
+            round16_kernel<kHalf><<<llm_cuda::stride_grid(n * k / 4, 256), 256, 0, stream>>>(
+                reinterpret_cast<uint2*>(a), reinterpret_cast<const float4*>(x), n * k / 4);
+        }
+        if ((err = llm_cuda::launch_status())) return err;
         if (!kStaged<TYPE> && use_cublas(ctx)) {
-            err = llm_cuda::launch_status();
-            if (err) return err;
-            return llm_cuda::cublas_gemm(ctx, out, a, w, kHalf ? llm_cuda::GemmType::F16 : llm_cuda::GemmType::BF16, n,
-                                         k, m);
+            const llm_cuda::GemmType t = kHalf ? llm_cuda::GemmType::F16 : llm_cuda::GemmType::BF16;
+            err = llm_cuda::cublas_gemm(ctx, out, a, ka, w, t, n, k, m, false);
+            if (err || !split) return err;
+            return llm_cuda::cublas_gemm(ctx, out, a + k, ka, w, t, n, k, m, true);  // + lo · wᵀ
         }
         const dim3 grid((unsigned)((m + kBN - 1) / kBN), (unsigned)((n + kBM - 1) / kBM));
-        gemm_kernel<TYPE><<<grid, kGemmThreads, 0, stream>>>(out, a, (const uint8_t*)w, n, k, m,
+        gemm_kernel<TYPE><<<grid, kGemmThreads, 0, stream>>>(out, a, (const uint8_t*)w, n, ka, k, m,
                                                               llm_cuda::row_bytes(TYPE, k));
         return llm_cuda::launch_status();
     }

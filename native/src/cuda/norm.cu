@@ -11,10 +11,7 @@ __global__ void rms_norm_kernel(float* out, const float* x, const float* weight,
     for (int64_t r = blockIdx.x; r < n; r += gridDim.x) {
         const float* row = x + r * d;
         float* y = out + r * d;
-        float ss = 0.0f;
-        for (int64_t c = threadIdx.x; c < d; c += blockDim.x) ss += row[c] * row[c];
-        ss = llm_cuda::block_sum(ss, shared);
-        const float inv = rsqrtf(ss / (float)d + eps);
+        const float inv = rsqrtf(llm_cuda::row_square_sum(row, d, shared) / (float)d + eps);
         for (int64_t c = threadIdx.x; c < d; c += blockDim.x) y[c] = row[c] * inv * weight[c];
     }
 }

@@ -1,10 +1,10 @@
 package dev.llmaccel.bench.cuda;
 
 import dev.llmaccel.backend.AttentionParams;
-import dev.llmaccel.backend.cuda.AttentionPrecision;
 import dev.llmaccel.backend.cuda.CudaBackend;
 import dev.llmaccel.backend.cuda.CudaProbe;
 import dev.llmaccel.backend.cuda.GemmEngine;
+import dev.llmaccel.backend.cuda.Precision;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.time.ZonedDateTime;
@@ -98,29 +98,34 @@ public final class GpuBench {
     void gemm() {
         long n = 4096, k = 4096, m = 4096;
         double flops = 2.0 * n * k * m;
-        double cublas = Double.NaN;
         for (DType t : new DType[] {DType.BF16, DType.Q8_0}) {
             try (Tensor x = randomMatrix(DType.F32, n, k, 2);
                  Tensor w = randomMatrix(t, m, k, 3);
                  Tensor out = cuda.allocate(DType.F32, n, m)) {
-                List<GemmEngine> engines = new ArrayList<>(List.of(GemmEngine.CUBLAS, GemmEngine.OWN));
-                if (t != DType.BF16 || !CudaBackend.cublasAvailable()) {
-                    engines.remove(GemmEngine.CUBLAS);  // quantized weights always take the own kernel
-                }
-                for (GemmEngine e : engines) {
-                    cuda.gemmEngine(e);
-                    double ms = millisPerCall(10, i -> cuda.matmul(out, x, w));
-                    double tflops = flops / (ms * 1e-3) / 1e12;
-                    String note = "x rounded from F32 in the timed call";
-                    if (e == GemmEngine.CUBLAS) {
-                        cublas = tflops;
-                    } else if (!Double.isNaN(cublas)) {
-                        note += String.format("; %.0f%% of cuBLAS", 100 * tflops / cublas);
+                // quantized weights always take the own kernel; its BF16 tiles do not depend on the precision
+                List<GemmEngine> engines = t == DType.BF16 && CudaBackend.cublasAvailable()
+                        ? List.of(GemmEngine.CUBLAS, GemmEngine.OWN) : List.of(GemmEngine.OWN);
+                List<Precision> precisions = t == DType.BF16 ? List.of(Precision.values()) : List.of(Precision.F32);
+                for (Precision p : precisions) {
+                    cuda.precision(p);
+                    double cublas = Double.NaN;
+                    for (GemmEngine e : engines) {
+                        cuda.gemmEngine(e);
+                        double ms = millisPerCall(10, i -> cuda.matmul(out, x, w));
+                        double tflops = flops / (ms * 1e-3) / 1e12;
+                        String note = t != DType.BF16 ? "x rounded to BF16 in the timed call"
+                                : p == Precision.F32 ? "x split in two BF16 parts: two passes" : "x rounded to BF16";
+                        if (e == GemmEngine.CUBLAS) {
+                            cublas = tflops;
+                        } else if (!Double.isNaN(cublas)) {
+                            note += String.format("; %.0f%% of cuBLAS", 100 * tflops / cublas);
+                        }
+                        rows.add(new Row("GEMM " + t + " " + e.name().toLowerCase() + " " + p, n + "x" + k + "x" + m,
+                                tflops, "TFLOP/s", BF16_GEMM_TFLOPS, "bf16 GEMM", note));
                     }
-                    rows.add(new Row("GEMM " + t + " " + e.name().toLowerCase(), n + "x" + k + "x" + m, tflops, "TFLOP/s",
-                            BF16_GEMM_TFLOPS, "bf16 GEMM", note));
                 }
                 cuda.gemmEngine(GemmEngine.AUTO);
+                cuda.precision(Precision.F32);
             }
         }
     }
@@ -160,15 +165,15 @@ public final class GpuBench {
                 Tensor k4 = k.view(1, len, kvHeads, hd);
                 Tensor v4 = v.view(1, len, kvHeads, hd);
                 double flops = 4.0 * len * len * heads * hd / 2;  // q·k and p·v, causal half
-                for (AttentionPrecision precision : AttentionPrecision.values()) {
-                    cuda.attentionPrecision(precision);
+                for (Precision precision : Precision.values()) {
+                    cuda.precision(precision);
                     double ms = millisPerCall(1, i -> cuda.attention(out, q4, k4, v4, p));
                     rows.add(new Row("prefill attention " + precision, "S " + len + ", causal, 32/8 heads, d 128",
                             flops / (ms * 1e-3) / 1e12, "TFLOP/s", SDPA_PREFILL_TFLOPS, "SDPA S=16384",
-                            precision == AttentionPrecision.BF16 ? "tensor cores; q, k, v rounded in the timed call"
+                            precision == Precision.BF16 ? "tensor cores; q, k, v rounded in the timed call"
                                     : "F32 arithmetic"));
                 }
-                cuda.attentionPrecision(AttentionPrecision.F32);
+                cuda.precision(Precision.F32);
             }
         }
     }

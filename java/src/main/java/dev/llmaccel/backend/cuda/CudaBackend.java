@@ -15,7 +15,6 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
-import java.util.Map;
 
 /**
  * CUDA kernels on one NVIDIA GPU (compute capability 8.0 or newer; see {@link CudaProbe}).
@@ -23,9 +22,10 @@ import java.util.Map;
  * <p>Tensors of this backend live in device memory ({@link #allocate}, {@link #upload}); their
  * values come back through {@link Tensor#toFloatArray()} or {@link #download}. Ops are queued on
  * this backend's own CUDA stream and run in order; reading a tensor waits for the ops before it.
- * Matrix products and embedding lookups run here for F32, F16, BF16, Q8_0 and Q4_0 weights; other
- * weight types run on the CPU backend, on host copies of the arguments (correct, but the copies
- * cost far more than the op: convert such weights for GPU use). Every CUDA failure is a
+ * Results stay within the CPU backend's error bounds unless {@link #precision} allows BF16
+ * arithmetic. Matrix products and embedding lookups run here for F32, F16, BF16, Q8_0 and Q4_0
+ * weights; other weight types run on the CPU backend, on host copies of the arguments (correct,
+ * but the copies cost far more than the op: convert such weights for GPU use). Every CUDA failure is a
  * {@link NativeException} carrying the CUDA runtime's message; running out of device memory is
  * one too (status {@link #OUT_OF_MEMORY}), and the backend stays usable after it.
  *
@@ -49,11 +49,11 @@ public final class CudaBackend extends Backend {
      */
     public CudaBackend(int device) {
         CudaRuntime.load();
+        this.fallback = Backends.cpu();
         long[] ctx = new long[1];
         check(CudaRuntime.llm_cuda_context_create(ctx, device), "opening CUDA device " + device);
         this.device = device;
         this.context = ctx[0];
-        this.fallback = Backends.cpu();
     }
 
     @Override
@@ -177,9 +177,9 @@ public final class CudaBackend extends Backend {
         check(CudaRuntime.llm_cuda_context_set_gemm(context(), engine.ordinal()), "choosing the GEMM engine");
     }
 
-    /** Chooses the arithmetic of prefill attention (see {@link AttentionPrecision}). */
-    public synchronized void attentionPrecision(AttentionPrecision precision) {
-        check(CudaRuntime.llm_cuda_context_set_attention(context(), precision.ordinal()), "choosing the attention precision");
+    /** Chooses how much arithmetic may run in BF16 (see {@link Precision}; {@link Precision#F32} by default). */
+    public synchronized void precision(Precision precision) {
+        check(CudaRuntime.llm_cuda_context_set_precision(context(), precision.ordinal()), "choosing the precision");
     }
 
     /**
@@ -330,15 +330,8 @@ public final class CudaBackend extends Backend {
     @Override
     protected synchronized int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform,
             int vocab) {
-        Map<Integer, Float> bias = params.logitBias();
-        int[] ids = new int[bias.size()];
-        float[] values = new float[bias.size()];
-        int i = 0;
-        for (Map.Entry<Integer, Float> e : bias.entrySet()) {
-            ids[i] = e.getKey();
-            values[i] = e.getValue();
-            i++;
-        }
+        int[] ids = params.logitBiasTokens();
+        float[] values = params.logitBiasValues();
         int[] out = new int[1];
         check(CudaKernels.llm_cuda_sample(context(), out, logits.address(), vocab, ids, values, ids.length, recentTokens,
                 recentTokens.length, params.temperature(), params.topK(), params.topP(), params.minP(),

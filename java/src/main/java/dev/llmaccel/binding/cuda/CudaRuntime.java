@@ -69,7 +69,7 @@ public final class CudaRuntime {
 
     public static native int llm_cuda_context_set_gemm(@Cast("llm_cuda_context*") long ctx, int engine);
 
-    public static native int llm_cuda_context_set_attention(@Cast("llm_cuda_context*") long ctx, int precision);
+    public static native int llm_cuda_context_set_precision(@Cast("llm_cuda_context*") long ctx, int precision);
 
     public static native int llm_cuda_cublas_available();
 
