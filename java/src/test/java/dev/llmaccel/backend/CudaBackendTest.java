@@ -108,6 +108,8 @@ class CudaBackendTest {
             assertThrows(IllegalStateException.class, () -> cuda.gelu(closed, x));
             assertThrows(IllegalArgumentException.class,
                     () -> cuda.sample(x.view(256), SamplingParams.greedy(), new int[0], 1.0));
+            assertThrows(IllegalArgumentException.class, () -> cuda.allocate(DType.F32, 1L << 40), "a dimension too large");
+            assertThrows(IllegalArgumentException.class, () -> cuda.allocate(DType.Q8_0, 3, 16), "not whole blocks");
             cuda.matmul(out, x, w);
             try (Tensor ref = Tensor.zeros(DType.F32, 4, 8); Tensor hw = cuda.download(w)) {
                 Backends.reference().matmul(ref, hostX, hw);
@@ -120,8 +122,8 @@ class CudaBackendTest {
     void runningOutOfDeviceMemoryIsAClearExceptionAndTheMemoryComesBack() {
         try (CudaBackend cuda = cuda()) {
             long[] before = cuda.memoryInfo();
-            long tooMany = before[1] / 4 + (1L << 28);  // floats: a gigabyte more than the device holds
-            NativeException e = assertThrows(NativeException.class, () -> cuda.allocate(DType.F32, tooMany));
+            long rows = (before[1] >> 22) + 256;  // rows of 4 MiB: a gigabyte more than the device holds
+            NativeException e = assertThrows(NativeException.class, () -> cuda.allocate(DType.F32, rows, 1 << 20));
             assertEquals(CudaBackend.OUT_OF_MEMORY, e.status());
             assertTrue(e.getMessage().contains("out of memory"), e.getMessage());
             long[] after = cuda.memoryInfo();

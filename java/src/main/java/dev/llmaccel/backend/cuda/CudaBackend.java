@@ -94,8 +94,8 @@ public final class CudaBackend extends Backend {
         }
         long elements = 1;
         for (long d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension " + d);
+            if (d < 0 || d > Integer.MAX_VALUE) {  // Tensor's rule, checked before any device memory is taken
+                throw new IllegalArgumentException("dimension " + d + " outside [0, " + Integer.MAX_VALUE + "]");
             }
             try {
                 elements = Math.multiplyExact(elements, d);
