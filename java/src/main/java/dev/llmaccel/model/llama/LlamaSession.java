@@ -4,6 +4,7 @@ import dev.llmaccel.attention.Attention;
 import dev.llmaccel.attention.AttentionConfig;
 import dev.llmaccel.attention.KvCache;
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.embedding.Embedding;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ public final class LlamaSession implements AutoCloseable {
     private final LlamaConfig c;
     private final LlamaWeights w;
     private final Backend backend;
+    private final Embedding embedding;
     private final Attention attention;
     private final KvCache cache;
     private final int capacity;
@@ -54,6 +56,7 @@ public final class LlamaSession implements AutoCloseable {
         this.capacity = capacity;
         this.batchSize = batchSize;
         this.tokens = new int[capacity];
+        this.embedding = new Embedding(backend);
         this.attention = new Attention(backend, AttentionConfig.causal(c.heads(), c.kvHeads(), c.headDim()));
         KvCache kv = null;
         try {
@@ -201,7 +204,7 @@ public final class LlamaSession implements AutoCloseable {
     /** Runs every block over n = ids.length new tokens, leaving the residual stream in r.x. */
     private void layers(Rows r, int[] ids) {
         int pos = length;
-        backend.embedding(r.x, w.tokenEmbedding, ids);
+        embedding.lookup(r.x, w.tokenEmbedding, ids);
         for (int l = 0; l < c.layers(); l++) {
             LlamaWeights.Layer L = w.layers[l];
             // attention: x += wo · attention(rope(norm(wq · xn)), rope(norm(wk · xn)), wv · xn)
