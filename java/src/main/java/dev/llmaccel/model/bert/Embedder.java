@@ -52,6 +52,8 @@ public final class Embedder implements AutoCloseable {
     private final int clsId;
     private final int sepId;
     private final int windowTokens;
+    /** Whether the vocabulary marks word starts with "\u2581" (llama.cpp's GGUF spelling) instead of "##" on continuations. */
+    private final boolean phantomSpaceVocabulary;
     private boolean closed;
 
     private Embedder(BertModel model, String modelName, EmbedderOptions options, boolean ownsBackend)
@@ -67,6 +69,8 @@ public final class Embedder implements AutoCloseable {
         }
         this.clsId = specials[0];
         this.sepId = specials[1];
+        int[] word = model.tokenizer().encode("a", false, false);
+        this.phantomSpaceVocabulary = word.length > 0 && model.tokenizer().tokenText(word[0]).startsWith("\u2581");
         this.windowTokens = model.config().maxPositions() - 2;
         if (windowTokens < 1) {
             throw new ModelFormatException(model.description() + ": " + model.config().maxPositions()
@@ -215,8 +219,14 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
+    /** Whether a token continues a word: "##able" in Hugging Face vocabularies, "able" (not "\u2581able", not "[SEP]") in GGUF ones. */
     private boolean isContinuation(int id) {
-        return model.tokenizer().tokenText(id).startsWith("##");
+        String text = model.tokenizer().tokenText(id);
+        if (!phantomSpaceVocabulary) {
+            return text.startsWith("##");
+        }
+        boolean special = text.startsWith("[") && text.endsWith("]");
+        return !text.startsWith("\u2581") && !special;
     }
 
     private int[] framed(int[] tokens, int from, int to) {

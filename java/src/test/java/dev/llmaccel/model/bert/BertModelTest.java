@@ -121,13 +121,14 @@ class BertModelTest {
         Path safetensors = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
         Path prefixed = BERT.writeSafetensors(dir.resolve("st-bert"), DType.F32, "bert.");
         Path onnx = BERT.writeOnnx(dir.resolve("onnx"));
+        Path gguf = BERT.writeGguf(dir.resolve("tiny.gguf"), DType.F32);
         int[][] seqs = sequences(3);
         try (Backend backend = Backends.cpu()) {
             float[][] expected;
             try (BertModel m = load(safetensors, backend)) {
                 expected = m.meanPooled(seqs);
             }
-            for (Path p : new Path[] {prefixed, onnx, prefixed.resolve("model.safetensors")}) {
+            for (Path p : new Path[] {prefixed, onnx, prefixed.resolve("model.safetensors"), gguf}) {
                 try (BertModel m = load(p, backend)) {
                     assertEquals(BERT.config, m.config(), p.toString());
                     float[][] got = m.meanPooled(seqs);
@@ -140,10 +141,11 @@ class BertModelTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"F16", "BF16"})
-    void halfPrecisionCheckpointsLoad(String type) throws IOException {
-        DType dtype = DType.valueOf(type);
-        Path model = BERT.writeSafetensors(dir.resolve("half"), dtype, "");
+    @ValueSource(strings = {"F16", "BF16", "GGUF F16"})
+    void lowerPrecisionCheckpointsLoad(String type) throws IOException {
+        DType dtype = DType.valueOf(type.replace("GGUF ", ""));
+        Path model = type.startsWith("GGUF") ? BERT.writeGguf(dir.resolve("m.gguf"), dtype)
+                : BERT.writeSafetensors(dir.resolve("half"), dtype, "");
         int[][] seqs = sequences(4);
         try (Backend backend = Backends.cpu(); BertModel m = load(model, backend)) {
             float[][] pooled = m.meanPooled(seqs);

@@ -122,11 +122,22 @@ class EmbedderTest {
     void everyFormatLoadsThroughTheEmbedder() throws IOException {
         Path st = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
         Path onnx = BERT.writeOnnx(dir.resolve("onnx"));
+        Path gguf = BERT.writeGguf(dir.resolve("tiny.gguf"), DType.F32);
+        // long enough for two windows, with a cut that must move back off a continuation piece
+        List<String> texts = List.of("a big red sun", "unbelievable ".repeat(10), "the sky is blue, and unbelievable!");
         try (Backend backend = Backends.cpu();
              Embedder a = load(st, backend, LongTextPolicy.CHUNK_AND_AVERAGE, 8);
-             Embedder b = load(onnx, backend, LongTextPolicy.CHUNK_AND_AVERAGE, 8)) {
-            assertArrayEquals(a.embed("a big red sun"), b.embed("a big red sun"));
+             Embedder b = load(onnx, backend, LongTextPolicy.CHUNK_AND_AVERAGE, 8);
+             Embedder c = load(gguf, backend, LongTextPolicy.CHUNK_AND_AVERAGE, 8)) {
+            List<float[]> expected = a.embedAll(texts);
+            for (Embedder other : new Embedder[] {b, c}) {
+                List<float[]> got = other.embedAll(texts);
+                for (int i = 0; i < texts.size(); i++) {
+                    assertArrayEquals(expected.get(i), got.get(i), other.model().description() + ": text " + i);
+                }
+            }
             assertTrue(b.model().description().startsWith("ONNX"), b.model().description());
+            assertTrue(c.model().description().startsWith("GGUF"), c.model().description());
         }
     }
 

@@ -1,8 +1,10 @@
 package dev.llmaccel.model.bert;
 
+import dev.llmaccel.format.gguf.GgufWriter;
 import dev.llmaccel.format.onnx.OnnxWriter;
 import dev.llmaccel.format.safetensors.SafetensorsWriter;
 import dev.llmaccel.tensor.DType;
+import dev.llmaccel.tensor.Tensor;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,6 +122,55 @@ final class TinyBert {
         w.write(model);
         writeTokenizerJson(dir.resolve("tokenizer.json"));
         return model;
+    }
+
+    /**
+     * A GGUF file of architecture bert as llama.cpp's converter writes one: bert.* metadata, the
+     * vocabulary with its phantom-space spelling ("the" as "\u2581the", "##s" as "s"), and the
+     * tensors under GGUF names in dtype (norms, biases and embeddings stay F32 as llama.cpp keeps them).
+     */
+    Path writeGguf(Path path, DType dtype) throws IOException {
+        BertConfig c = config;
+        List<String> tokens = new ArrayList<>();
+        int[] types = new int[VOCAB.size()];
+        for (int i = 0; i < VOCAB.size(); i++) {
+            String t = VOCAB.get(i);
+            boolean special = t.startsWith("[") && t.endsWith("]");
+            tokens.add(special ? t : t.startsWith("##") ? t.substring(2) : "\u2581" + t);
+            types[i] = special ? 3 : 1;
+        }
+        try (GgufWriter w = GgufWriter.create(path)) {
+            w.put("general.architecture", "bert");
+            w.put("general.name", "tiny-bert");
+            w.putUint32("bert.block_count", c.layers());
+            w.putUint32("bert.context_length", c.maxPositions());
+            w.putUint32("bert.embedding_length", c.hidden());
+            w.putUint32("bert.feed_forward_length", c.intermediate());
+            w.putUint32("bert.attention.head_count", c.heads());
+            w.putFloat32("bert.attention.layer_norm_epsilon", c.layerNormEps());
+            w.putBool("bert.attention.causal", false);
+            w.putUint32("bert.pooling_type", 1);
+            w.putUint32("tokenizer.ggml.token_type_count", c.typeVocabSize());
+            w.put("tokenizer.ggml.model", "bert");
+            w.put("tokenizer.ggml.pre", "bert-bge");
+            w.putStringArray("tokenizer.ggml.tokens", tokens);
+            w.putInt32Array("tokenizer.ggml.token_type", types);
+            w.putUint32("tokenizer.ggml.unknown_token_id", 1);
+            w.putUint32("tokenizer.ggml.seperator_token_id", 3);
+            w.putUint32("tokenizer.ggml.padding_token_id", 0);
+            w.putUint32("tokenizer.ggml.cls_token_id", 2);
+            w.putUint32("tokenizer.ggml.mask_token_id", 4);
+            for (Map.Entry<String, float[]> e : params.entrySet()) {
+                long[] shape = shapes.get(e.getKey());
+                DType type = shape.length == 2 && !e.getKey().startsWith("embeddings.") ? dtype : DType.F32;
+                byte[] bytes;
+                try (Tensor t = Tensor.of(type, e.getValue(), shape)) {
+                    bytes = t.toBytes();
+                }
+                w.addTensor(GgufBertCheckpoint.ggufName(e.getKey()), type, shape, out -> out.write(bytes));
+            }
+        }
+        return path;
     }
 
     static boolean isLinearWeight(String name) {
