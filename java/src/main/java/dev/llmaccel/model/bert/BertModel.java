@@ -9,6 +9,8 @@ import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -17,8 +19,8 @@ import java.util.Objects;
  * GELU feed-forward block. A batch of token sequences runs as one padded pass; the result is each
  * sequence's mean over its tokens (not normalised). Every sequence is a single segment (token type 0).
  *
- * <p>Weights are shared and read-only; each call allocates its own activations, so a model may be
- * used by one thread at a time per call (calls from several threads are serialised).
+ * <p>Weights are read-only; the activations (the run state) are kept between calls and grown for
+ * larger batches, so calls from several threads are serialised.
  */
 public final class BertModel implements AutoCloseable {
     private final BertConfig config;
@@ -28,6 +30,7 @@ public final class BertModel implements AutoCloseable {
     private final Tokenizer tokenizer;
     private final Attention attention;
     private final String description;
+    private Buffers scratch;  // the run state; null until the first pass
     private boolean closed;
 
     private BertModel(BertConfig config, Backend backend, BertWeights weights, BertCheckpoint checkpoint,
@@ -108,57 +111,64 @@ public final class BertModel implements AutoCloseable {
                 }  // padding: id 0, masked out of attention and pooling
             }
         }
-        try (Tensor x = backend.allocate(DType.F32, n, hidden);
-             Tensor pooled = backend.allocate(DType.F32, batch, hidden)) {
-            embed(x, ids, positions);
-            try (Activations a = new Activations(backend, n, hidden, config.intermediate())) {
-                for (BertWeights.Layer layer : weights.layers) {
-                    layer(x, layer, a, batch, seq, mask);
-                }
-            }
-            backend.pool(pooled, x.view(batch, seq, hidden), mask, Pooling.MEAN);
-            float[] flat = pooled.toFloatArray();
-            float[][] out = new float[batch][hidden];
-            for (int b = 0; b < batch; b++) {
-                System.arraycopy(flat, b * hidden, out[b], 0, hidden);
-            }
-            return out;
+        Buffers b = buffers(n).first(n, batch);
+        embed(b, ids, positions);
+        for (BertWeights.Layer layer : weights.layers) {
+            layer(b, layer, batch, seq, mask);
         }
+        backend.pool(b.pooled(), b.x().view(batch, seq, hidden), mask, Pooling.MEAN);
+        float[] flat = b.pooled().toFloatArray();
+        float[][] out = new float[batch][hidden];
+        for (int i = 0; i < batch; i++) {
+            System.arraycopy(flat, i * hidden, out[i], 0, hidden);
+        }
+        return out;
+    }
+
+    /** The run state, grown to hold at least n tokens (kept between calls: allocating and zeroing costs time). */
+    private Buffers buffers(long n) {
+        if (scratch == null || scratch.x().dim(0) < n) {
+            if (scratch != null) {
+                scratch.close();
+                scratch = null;
+            }
+            scratch = Buffers.allocate(backend, n, config.hidden(), config.intermediate());
+        }
+        return scratch;
     }
 
     /** x = LayerNorm(word[ids] + position[positions] + type[0]). */
-    private void embed(Tensor x, int[] ids, int[] positions) {
-        try (Tensor rows = backend.allocate(DType.F32, x.shape())) {  // (n, hidden)
-            backend.embedding(x, weights.wordEmbeddings, ids);
-            backend.embedding(rows, weights.positionEmbeddings, positions);
-            backend.add(x, x, rows);
-        }
+    private void embed(Buffers b, int[] ids, int[] positions) {
+        backend.embedding(b.x(), weights.wordEmbeddings, ids);
+        backend.embedding(b.rows(), weights.positionEmbeddings, positions);
+        backend.add(b.x(), b.x(), b.rows());
         try (Tensor type0 = weights.typeEmbeddings.rows(0, 1).view(config.hidden())) {  // (hidden)
-            backend.add(x, x, type0);
+            backend.add(b.x(), b.x(), type0);
         }
-        backend.layerNorm(x, x, weights.embeddingNormWeight, weights.embeddingNormBias, config.layerNormEps());
+        backend.layerNorm(b.x(), b.x(), weights.embeddingNormWeight, weights.embeddingNormBias, config.layerNormEps());
     }
 
-    /** One post-norm encoder layer, in place on x (batch * seq, hidden). */
-    private void layer(Tensor x, BertWeights.Layer w, Activations a, int batch, int seq, int[] mask) {
+    /** One post-norm encoder layer, in place on b.x (batch * seq, hidden). */
+    private void layer(Buffers b, BertWeights.Layer w, int batch, int seq, int[] mask) {
         int heads = config.heads();
         int headDim = config.headDim();
-        linear(a.q, x, w.query(), w.queryBias());
-        linear(a.k, x, w.key(), w.keyBias());
-        linear(a.v, x, w.value(), w.valueBias());
-        try (Tensor q = a.q.view(batch, seq, heads, headDim);
-             Tensor k = a.k.view(batch, seq, heads, headDim);
-             Tensor v = a.v.view(batch, seq, heads, headDim);
-             Tensor ctx = a.context.view(batch, seq, heads, headDim)) {
+        Tensor x = b.x();
+        linear(b.q(), x, w.query(), w.queryBias());
+        linear(b.k(), x, w.key(), w.keyBias());
+        linear(b.v(), x, w.value(), w.valueBias());
+        try (Tensor q = b.q().view(batch, seq, heads, headDim);
+             Tensor k = b.k().view(batch, seq, heads, headDim);
+             Tensor v = b.v().view(batch, seq, heads, headDim);
+             Tensor ctx = b.context().view(batch, seq, heads, headDim)) {
             attention.forward(ctx, q, k, v, mask);
         }
-        linear(a.q, a.context, w.attentionOutput(), w.attentionOutputBias());  // q's buffer is free again
-        backend.add(x, x, a.q);
+        linear(b.rows(), b.context(), w.attentionOutput(), w.attentionOutputBias());
+        backend.add(x, x, b.rows());
         backend.layerNorm(x, x, w.attentionNormWeight(), w.attentionNormBias(), config.layerNormEps());
-        linear(a.up, x, w.up(), w.upBias());
-        backend.gelu(a.up, a.up);
-        linear(a.q, a.up, w.down(), w.downBias());
-        backend.add(x, x, a.q);
+        linear(b.up(), x, w.up(), w.upBias());
+        backend.gelu(b.up(), b.up());
+        linear(b.rows(), b.up(), w.down(), w.downBias());
+        backend.add(x, x, b.rows());
         backend.layerNorm(x, x, w.outputNormWeight(), w.outputNormBias(), config.layerNormEps());
     }
 
@@ -207,33 +217,55 @@ public final class BertModel implements AutoCloseable {
             return;
         }
         closed = true;
+        if (scratch != null) {
+            scratch.close();
+        }
         weights.close();
         checkpoint.close();
     }
 
-    /** The scratch tensors of one pass: per-layer intermediate values, reused layer after layer. */
-    private static final class Activations implements AutoCloseable {
-        final Tensor q;        // (n, hidden); also the attention output and feed-forward output
-        final Tensor k;        // (n, hidden)
-        final Tensor v;        // (n, hidden)
-        final Tensor context;  // (n, hidden)
-        final Tensor up;       // (n, intermediate)
+    /**
+     * The activations of a pass. The model keeps one set sized for the most tokens seen so far;
+     * each pass works on views of its first rows.
+     *
+     * @param x       (n, hidden) hidden states, updated layer by layer
+     * @param rows    (n, hidden) position embeddings, then each block's output before the residual add
+     * @param q       (n, hidden) queries
+     * @param k       (n, hidden) keys
+     * @param v       (n, hidden) values
+     * @param context (n, hidden) attention output
+     * @param up      (n, intermediate) feed-forward activations
+     * @param pooled  (batch, hidden) pooled vectors (batch <= n: every sequence has a token)
+     */
+    private record Buffers(Tensor x, Tensor rows, Tensor q, Tensor k, Tensor v, Tensor context, Tensor up, Tensor pooled)
+            implements AutoCloseable {
 
-        Activations(Backend backend, long n, int hidden, int intermediate) {
-            q = backend.allocate(DType.F32, n, hidden);
-            k = backend.allocate(DType.F32, n, hidden);
-            v = backend.allocate(DType.F32, n, hidden);
-            context = backend.allocate(DType.F32, n, hidden);
-            up = backend.allocate(DType.F32, n, intermediate);
+        static Buffers allocate(Backend backend, long n, int hidden, int intermediate) {
+            List<Tensor> made = new ArrayList<>();
+            try {
+                for (int i = 0; i < 7; i++) {
+                    made.add(backend.allocate(DType.F32, n, hidden));
+                }
+                made.add(backend.allocate(DType.F32, n, intermediate));
+            } catch (RuntimeException e) {
+                made.forEach(Tensor::close);
+                throw e;
+            }
+            return new Buffers(made.get(0), made.get(1), made.get(2), made.get(3), made.get(4), made.get(5), made.get(7),
+                    made.get(6));
+        }
+
+        /** Views of the first n token rows and batch pooled rows. */
+        Buffers first(long n, int batch) {
+            return new Buffers(x.rows(0, n), rows.rows(0, n), q.rows(0, n), k.rows(0, n), v.rows(0, n),
+                    context.rows(0, n), up.rows(0, n), pooled.rows(0, batch));
         }
 
         @Override
         public void close() {
-            q.close();
-            k.close();
-            v.close();
-            context.close();
-            up.close();
+            for (Tensor t : new Tensor[] {x, rows, q, k, v, context, up, pooled}) {
+                t.close();
+            }
         }
     }
 }

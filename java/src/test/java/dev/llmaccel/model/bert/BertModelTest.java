@@ -106,12 +106,18 @@ class BertModelTest {
         Path model = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
         int[][] seqs = sequences(2);
         try (Backend backend = Backends.cpu(); BertModel m = load(model, backend)) {
-            float[][] batched = m.meanPooled(seqs);
+            float[] first = m.meanPooled(new int[][] {seqs[0]})[0];
+            float[][] batched = m.meanPooled(seqs);  // grows the kept activations
             for (int i = 0; i < seqs.length; i++) {
                 float[] alone = m.meanPooled(new int[][] {seqs[i]})[0];
                 for (int j = 0; j < alone.length; j++) {
                     assertEquals(alone[j], batched[i][j], 1e-5f, "sequence " + i + " value " + j);
                 }
+            }
+            assertArrayEquals(first, m.meanPooled(new int[][] {seqs[0]})[0], "the same call twice");
+            float[][] again = m.meanPooled(seqs);
+            for (int i = 0; i < seqs.length; i++) {
+                assertArrayEquals(batched[i], again[i], "batch again, sequence " + i);
             }
         }
     }
