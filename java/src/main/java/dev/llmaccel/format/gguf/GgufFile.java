@@ -6,6 +6,7 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.MappedFile;
 import dev.llmaccel.tensor.Tensor;
 import java.io.IOException;
+import java.lang.reflect.Array;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -69,6 +70,7 @@ public final class GgufFile implements AutoCloseable {
         return new GgufFile(path, header, mapped);
     }
 
+    /** The file this was opened from. */
     public Path path() {
         return path;
     }
@@ -95,6 +97,7 @@ public final class GgufFile implements AutoCloseable {
         return Collections.unmodifiableSet(header.metadata().keySet());
     }
 
+    /** Whether the metadata holds key. */
     public boolean has(String key) {
         return header.metadata().containsKey(key);
     }
@@ -128,6 +131,7 @@ public final class GgufFile implements AutoCloseable {
         return (GgufArray) require(key, GgufValueType.ARRAY).value();
     }
 
+    /** A STRING value; missing or of another type throws, naming the file and key. */
     public String getString(String key) throws ModelFormatException {
         return (String) require(key, GgufValueType.STRING).value();
     }
@@ -155,6 +159,7 @@ public final class GgufFile implements AutoCloseable {
         return toDouble(v.type(), ((Number) v.value()).longValue(), (Number) v.value());
     }
 
+    /** A BOOL value. */
     public boolean getBoolean(String key) throws ModelFormatException {
         return (Boolean) require(key, GgufValueType.BOOL).value();
     }
@@ -183,7 +188,7 @@ public final class GgufFile implements AutoCloseable {
         int n = a.length();
         float[] out = new float[n];
         for (int i = 0; i < n; i++) {
-            Number x = (Number) java.lang.reflect.Array.get(values, i);
+            Number x = (Number) Array.get(values, i);
             out[i] = (float) toDouble(t, x.longValue(), x);
         }
         return out;
@@ -197,13 +202,13 @@ public final class GgufFile implements AutoCloseable {
             throw wrongArrayType(key, a, "integers");
         }
         Object values = a.values();
-        if (values instanceof int[] i && t == GgufValueType.INT32) {
-            return i;
+        if (values instanceof int[] i) {
+            return i;  // INT32 or UINT16: every element fits
         }
         int n = a.length();
         int[] out = new int[n];
         for (int i = 0; i < n; i++) {
-            long x = ((Number) java.lang.reflect.Array.get(values, i)).longValue();
+            long x = ((Number) Array.get(values, i)).longValue();
             if (x != (int) x || (t == GgufValueType.UINT64 && x < 0)) {
                 throw new ModelFormatException(path + ": key '" + key + "' element " + i + " is "
                         + (t == GgufValueType.UINT64 ? Long.toUnsignedString(x) : Long.toString(x))
@@ -219,14 +224,17 @@ public final class GgufFile implements AutoCloseable {
         return has(key) ? getString(key) : dflt;
     }
 
+    /** The integer, or dflt when the key is absent (another type still throws). */
     public long getLong(String key, long dflt) throws ModelFormatException {
         return has(key) ? getLong(key) : dflt;
     }
 
+    /** The number, or dflt when the key is absent (another type still throws). */
     public double getDouble(String key, double dflt) throws ModelFormatException {
         return has(key) ? getDouble(key) : dflt;
     }
 
+    /** The boolean, or dflt when the key is absent (another type still throws). */
     public boolean getBoolean(String key, boolean dflt) throws ModelFormatException {
         return has(key) ? getBoolean(key) : dflt;
     }
@@ -238,10 +246,12 @@ public final class GgufFile implements AutoCloseable {
         return header.tensors();
     }
 
+    /** Whether the file holds a tensor of this name. */
     public boolean hasTensor(String name) {
         return tensorsByName.containsKey(name);
     }
 
+    /** The named tensor's info (also for types llmaccel does not compute); absent throws. */
     public GgufTensorInfo tensorInfo(String name) throws ModelFormatException {
         GgufTensorInfo t = tensorsByName.get(name);
         if (t == null) {

@@ -1,6 +1,7 @@
 package dev.llmaccel.format.gguf;
 
 import java.io.IOException;
+import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -195,7 +196,7 @@ final class GgufValues {
         if (values instanceof List<?> l) {
             return l.size();
         }
-        return java.lang.reflect.Array.getLength(values);
+        return Array.getLength(values);
     }
 
     /** A copy of a primitive array; lists become unmodifiable copies (they hold immutable elements). */
@@ -203,32 +204,17 @@ final class GgufValues {
         if (values instanceof List<?> l) {
             return Collections.unmodifiableList(new ArrayList<>(l));
         }
-        int n = java.lang.reflect.Array.getLength(values);
-        Object copy = java.lang.reflect.Array.newInstance(values.getClass().getComponentType(), n);
+        int n = Array.getLength(values);
+        Object copy = Array.newInstance(values.getClass().getComponentType(), n);
         System.arraycopy(values, 0, copy, 0, n);
         return copy;
     }
 
-    private static boolean allIn(short[] a, int lo, int hi) {
-        for (short x : a) {
-            if (x < lo || x > hi) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allIn(int[] a, int lo, int hi) {
-        for (int x : a) {
-            if (x < lo || x > hi) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static boolean allIn(long[] a, long lo, long hi) {
-        for (long x : a) {
+    /** Whether every element of a short[], int[] or long[] lies in [lo, hi]. */
+    private static boolean allIn(Object integers, long lo, long hi) {
+        int n = Array.getLength(integers);
+        for (int i = 0; i < n; i++) {
+            long x = Array.getLong(integers, i);
             if (x < lo || x > hi) {
                 return false;
             }

@@ -92,6 +92,7 @@ public final class GgufWriter implements AutoCloseable {
         return putValue(key, GgufValueType.UINT8, (short) value);
     }
 
+    /** Adds an INT8 value. */
     public GgufWriter putInt8(String key, byte value) {
         return putValue(key, GgufValueType.INT8, value);
     }
@@ -101,6 +102,7 @@ public final class GgufWriter implements AutoCloseable {
         return putValue(key, GgufValueType.UINT16, value);
     }
 
+    /** Adds an INT16 value. */
     public GgufWriter putInt16(String key, short value) {
         return putValue(key, GgufValueType.INT16, value);
     }
@@ -110,6 +112,7 @@ public final class GgufWriter implements AutoCloseable {
         return putValue(key, GgufValueType.UINT32, value);
     }
 
+    /** Adds an INT32 value. */
     public GgufWriter putInt32(String key, int value) {
         return putValue(key, GgufValueType.INT32, value);
     }
@@ -119,30 +122,37 @@ public final class GgufWriter implements AutoCloseable {
         return putValue(key, GgufValueType.UINT64, value);
     }
 
+    /** Adds an INT64 value. */
     public GgufWriter putInt64(String key, long value) {
         return putValue(key, GgufValueType.INT64, value);
     }
 
+    /** Adds a FLOAT32 value. */
     public GgufWriter putFloat32(String key, float value) {
         return putValue(key, GgufValueType.FLOAT32, value);
     }
 
+    /** Adds a FLOAT64 value. */
     public GgufWriter putFloat64(String key, double value) {
         return putValue(key, GgufValueType.FLOAT64, value);
     }
 
+    /** Adds a BOOL value. */
     public GgufWriter putBool(String key, boolean value) {
         return putValue(key, GgufValueType.BOOL, value);
     }
 
+    /** Adds an array of STRING. */
     public GgufWriter putStringArray(String key, List<String> values) {
         return putArray(key, GgufValueType.STRING, values);
     }
 
+    /** Adds an array of FLOAT32. */
     public GgufWriter putFloat32Array(String key, float[] values) {
         return putArray(key, GgufValueType.FLOAT32, values);
     }
 
+    /** Adds an array of INT32. */
     public GgufWriter putInt32Array(String key, int[] values) {
         return putArray(key, GgufValueType.INT32, values);
     }

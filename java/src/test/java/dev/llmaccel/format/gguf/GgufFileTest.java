@@ -305,6 +305,13 @@ class GgufFileTest {
         }
     }
 
+    @Test
+    void pathsThatAreNoFile() {
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> GgufFile.open(dir.resolve("absent.gguf")));
+        assertThrows(IOException.class, () -> GgufFile.open(dir));
+        assertThrows(NullPointerException.class, () -> GgufFile.open(null));
+    }
+
     static void assertMessage(Exception e, String part) {
         assertTrue(e.getMessage().contains(part), () -> "message '" + e.getMessage() + "' lacks '" + part + "'");
     }
