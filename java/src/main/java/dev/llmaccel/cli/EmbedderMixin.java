@@ -19,9 +19,14 @@ final class EmbedderMixin {
     @Option(names = "--backend", paramLabel = "NAME", description = "cpu, cuda or reference (default: the best present).")
     String backend;
 
-    @Option(names = "--long-texts", paramLabel = "POLICY", defaultValue = "CHUNK_AND_AVERAGE",
-            description = "TRUNCATE or CHUNK_AND_AVERAGE (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--long-texts", paramLabel = "POLICY", defaultValue = "TRUNCATE",
+            description = "Texts beyond --max-tokens: TRUNCATE or CHUNK_AND_AVERAGE (default: ${DEFAULT-VALUE}).")
     LongTextPolicy longTexts;
+
+    @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "0",
+            description = "Tokens per text or window with [CLS] and [SEP] (default: the model's own limit, 128 for"
+                    + " all-MiniLM-L6-v2).")
+    int maxTokens;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "32", description = "Texts per pass (default: ${DEFAULT-VALUE}).")
     int batch;
@@ -33,7 +38,7 @@ final class EmbedderMixin {
 
     /** The embedder these options describe, on b (null: the best backend, owned by the embedder). */
     Embedder open(Backend b) throws IOException {
-        EmbedderOptions options = new EmbedderOptions(b, longTexts, batch);
+        EmbedderOptions options = new EmbedderOptions(b, longTexts, batch, maxTokens);
         return model == null ? Embedder.load(options) : Embedder.load(model, options);
     }
 

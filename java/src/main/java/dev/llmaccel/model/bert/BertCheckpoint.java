@@ -22,7 +22,13 @@ interface BertCheckpoint extends AutoCloseable {
     /** The parameter with this name, as a host tensor of any float type; the caller closes it. */
     Tensor parameter(String name) throws IOException;
 
-    Tokenizer tokenizer() throws IOException;
+    Tokenizer tokenizer();
+
+    /**
+     * The most tokens per input, [CLS] and [SEP] included, that the model's tokenizer declares
+     * (tokenizer.json's truncation length), else the model's positions.
+     */
+    int maxTokens();
 
     /** A short description for logs and errors: the format and the file. */
     String description();

@@ -28,6 +28,7 @@ public final class BertModel implements AutoCloseable {
     private final BertWeights weights;
     private final BertCheckpoint checkpoint;
     private final Tokenizer tokenizer;
+    private final int maxTokens;
     private final Attention attention;
     private final String description;
     private Buffers scratch;  // the run state; null until the first pass
@@ -40,6 +41,7 @@ public final class BertModel implements AutoCloseable {
         this.weights = weights;
         this.checkpoint = checkpoint;
         this.tokenizer = tokenizer;
+        this.maxTokens = checkpoint.maxTokens();
         this.attention = new Attention(backend, AttentionConfig.bidirectional(config.heads(), config.headDim()));
         this.description = checkpoint.description();
     }
@@ -79,6 +81,15 @@ public final class BertModel implements AutoCloseable {
     /** The model's tokenizer (WordPiece for BERT). */
     public Tokenizer tokenizer() {
         return tokenizer;
+    }
+
+    /**
+     * The most tokens of one input, [CLS] and [SEP] included, that the model's tokenizer declares
+     * (tokenizer.json's truncation length), else its positions. Longer inputs still run, up to the
+     * positions; this is the length the model was meant to see.
+     */
+    public int maxTokens() {
+        return maxTokens;
     }
 
     /** Where the weights came from: format and file. */

