@@ -15,26 +15,42 @@ import java.nio.file.Path;
  * in this library's layout: linear weights (out, in). Closing the checkpoint may invalidate
  * tensors that view its file.
  */
-interface BertCheckpoint extends AutoCloseable {
+abstract class BertCheckpoint implements AutoCloseable {
+    private final BertConfig config;
+    private final Tokenizer tokenizer;
+    private final int maxTokens;
 
-    BertConfig config();
+    /** maxTokens: see {@link #maxTokens()}. */
+    BertCheckpoint(BertConfig config, Tokenizer tokenizer, int maxTokens) {
+        this.config = config;
+        this.tokenizer = tokenizer;
+        this.maxTokens = maxTokens;
+    }
 
-    /** The parameter with this name, as a host tensor of any float type; the caller closes it. */
-    Tensor parameter(String name) throws IOException;
+    final BertConfig config() {
+        return config;
+    }
 
-    Tokenizer tokenizer();
+    final Tokenizer tokenizer() {
+        return tokenizer;
+    }
 
     /**
      * The most tokens per input, [CLS] and [SEP] included, that the model's tokenizer declares
      * (tokenizer.json's truncation length), else the model's positions.
      */
-    int maxTokens();
+    final int maxTokens() {
+        return maxTokens;
+    }
+
+    /** The parameter with this name, as a host tensor of any float type; the caller closes it. */
+    abstract Tensor parameter(String name) throws IOException;
 
     /** A short description for logs and errors: the format and the file. */
-    String description();
+    abstract String description();
 
     @Override
-    void close();
+    public abstract void close();
 
     /**
      * Opens a checkpoint by looking at what path is: a directory of safetensors + config.json +

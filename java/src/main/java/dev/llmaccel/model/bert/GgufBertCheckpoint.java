@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code ffn_up/down}, {@code layer_output_norm}; the WordPiece vocabulary in the file. GGUF stores
  * linear weights (out, in) already. Tensors view the mapped file.
  */
-final class GgufBertCheckpoint implements BertCheckpoint {
+final class GgufBertCheckpoint extends BertCheckpoint {
     /** Hugging Face module names and their GGUF tensor names (weight and bias follow the same rule). */
     private static final Map<String, String> EMBEDDING_NAMES = Map.of(
             "embeddings.word_embeddings", "token_embd",
@@ -34,13 +34,11 @@ final class GgufBertCheckpoint implements BertCheckpoint {
             "output.LayerNorm", "layer_output_norm");
 
     private final GgufFile gguf;
-    private final BertConfig config;
-    private final Tokenizer tokenizer;
 
+    /** GGUF carries no truncation setting: inputs may fill the model's positions. */
     private GgufBertCheckpoint(GgufFile gguf, BertConfig config, Tokenizer tokenizer) {
+        super(config, tokenizer, config.maxPositions());
         this.gguf = gguf;
-        this.config = config;
-        this.tokenizer = tokenizer;
     }
 
     static GgufBertCheckpoint open(Path path) throws IOException {
@@ -74,29 +72,17 @@ final class GgufBertCheckpoint implements BertCheckpoint {
         }
     }
 
-    @Override
-    public BertConfig config() {
-        return config;
-    }
 
-    @Override
-    public Tokenizer tokenizer() {
-        return tokenizer;
-    }
 
     /** GGUF carries no truncation setting: the model's positions. */
-    @Override
-    public int maxTokens() {
-        return config.maxPositions();
-    }
 
     @Override
-    public String description() {
+    String description() {
         return "GGUF " + gguf.path();
     }
 
     @Override
-    public Tensor parameter(String name) throws IOException {
+    Tensor parameter(String name) throws IOException {
         return gguf.tensor(ggufName(name));
     }
 

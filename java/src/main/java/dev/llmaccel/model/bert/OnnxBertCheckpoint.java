@@ -4,9 +4,7 @@ import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.onnx.OnnxModel;
 import dev.llmaccel.format.onnx.OnnxNode;
 import dev.llmaccel.tensor.Tensor;
-import dev.llmaccel.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -23,19 +21,16 @@ import java.util.Set;
  * tensors' shapes, the head size from the constant that scales the attention scores
  * ({@code sqrt(headDim)}), the layer-norm epsilon from the constant the first norm adds.
  */
-final class OnnxBertCheckpoint implements BertCheckpoint {
+final class OnnxBertCheckpoint extends BertCheckpoint {
     /** The linear modules of a layer, as Hugging Face names them. */
     private static final Set<String> LINEAR_MODULES = Set.of("attention.self.query", "attention.self.key",
             "attention.self.value", "attention.output.dense", "intermediate.dense", "output.dense");
 
     private final OnnxModel model;
-    private final BertConfig config;
-    private final TokenizerJson tokenizer;
 
     OnnxBertCheckpoint(OnnxModel model, BertConfig config, TokenizerJson tokenizer) {
+        super(config, tokenizer.tokenizer(), tokenizer.maxTokens(config.maxPositions()));
         this.model = model;
-        this.config = config;
-        this.tokenizer = tokenizer;
     }
 
     /** Opens path, with tokenizer.json (required) and config.json (optional) beside it or one folder up. */
@@ -48,38 +43,23 @@ final class OnnxBertCheckpoint implements BertCheckpoint {
         OnnxModel model = OnnxModel.open(path);
         try {
             BertConfig config = configJson != null ? BertConfig.fromHuggingFace(configJson) : inferConfig(model);
-            try (InputStream in = Files.newInputStream(tokenizerJson)) {
-                return new OnnxBertCheckpoint(model, config, TokenizerJson.read(in, tokenizerJson.toString()));
-            }
+            return new OnnxBertCheckpoint(model, config, TokenizerJson.read(tokenizerJson));
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
         }
     }
 
-    @Override
-    public BertConfig config() {
-        return config;
-    }
+
+
 
     @Override
-    public Tokenizer tokenizer() {
-        return tokenizer.tokenizer();
-    }
-
-    @Override
-    public int maxTokens() {
-        int declared = tokenizer.truncationLength();
-        return declared > 0 ? Math.min(declared, config.maxPositions()) : config.maxPositions();
-    }
-
-    @Override
-    public String description() {
+    String description() {
         return "ONNX " + model.path();
     }
 
     @Override
-    public Tensor parameter(String name) throws IOException {
+    Tensor parameter(String name) throws IOException {
         String module = linearModule(name);
         if (module == null) {
             return model.tensor(name);

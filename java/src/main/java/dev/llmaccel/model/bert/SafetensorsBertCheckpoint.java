@@ -3,9 +3,7 @@ package dev.llmaccel.model.bert;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.safetensors.SafetensorsFile;
 import dev.llmaccel.tensor.Tensor;
-import dev.llmaccel.tokenizer.Tokenizer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -15,15 +13,12 @@ import java.nio.file.Path;
  * a task model), and old checkpoints name LayerNorm parameters gamma/beta; both are accepted.
  * Tensors view the mapped file, which stays open until the checkpoint is closed.
  */
-final class SafetensorsBertCheckpoint implements BertCheckpoint {
+final class SafetensorsBertCheckpoint extends BertCheckpoint {
     private final SafetensorsFile file;
-    private final BertConfig config;
-    private final TokenizerJson tokenizer;
 
     private SafetensorsBertCheckpoint(SafetensorsFile file, BertConfig config, TokenizerJson tokenizer) {
+        super(config, tokenizer.tokenizer(), tokenizer.maxTokens(config.maxPositions()));
         this.file = file;
-        this.config = config;
-        this.tokenizer = tokenizer;
     }
 
     /** Opens a safetensors file with config.json and tokenizer.json from its folder. */
@@ -37,36 +32,20 @@ final class SafetensorsBertCheckpoint implements BertCheckpoint {
             }
         }
         BertConfig config = BertConfig.fromHuggingFace(configJson);
-        TokenizerJson tokenizer;
-        try (InputStream in = Files.newInputStream(tokenizerJson)) {
-            tokenizer = TokenizerJson.read(in, tokenizerJson.toString());
-        }
+        TokenizerJson tokenizer = TokenizerJson.read(tokenizerJson);
         return new SafetensorsBertCheckpoint(SafetensorsFile.open(weights), config, tokenizer);
     }
 
-    @Override
-    public BertConfig config() {
-        return config;
-    }
+
+
 
     @Override
-    public Tokenizer tokenizer() {
-        return tokenizer.tokenizer();
-    }
-
-    @Override
-    public int maxTokens() {
-        int declared = tokenizer.truncationLength();
-        return declared > 0 ? Math.min(declared, config.maxPositions()) : config.maxPositions();
-    }
-
-    @Override
-    public String description() {
+    String description() {
         return "safetensors " + file.path();
     }
 
     @Override
-    public Tensor parameter(String name) throws IOException {
+    Tensor parameter(String name) throws IOException {
         for (String candidate : new String[] {name, "bert." + name, legacyNormName(name), "bert." + legacyNormName(name)}) {
             if (file.hasTensor(candidate)) {
                 return file.tensor(candidate);

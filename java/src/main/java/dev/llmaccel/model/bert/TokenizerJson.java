@@ -9,6 +9,8 @@ import dev.llmaccel.tokenizer.Tokenizers;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * A Hugging Face tokenizer.json: the tokenizer, and the input limit it declares
@@ -19,6 +21,12 @@ import java.io.InputStream;
  * @param truncationLength the declared limit, or 0 when the file declares none
  */
 record TokenizerJson(Tokenizer tokenizer, int truncationLength) {
+
+    static TokenizerJson read(Path path) throws IOException {
+        try (InputStream in = Files.newInputStream(path)) {
+            return read(in, path.toString());
+        }
+    }
 
     static TokenizerJson read(InputStream in, String source) throws IOException {
         byte[] json = in.readAllBytes();
@@ -38,5 +46,10 @@ record TokenizerJson(Tokenizer tokenizer, int truncationLength) {
             length = max.asInt();
         }
         return new TokenizerJson(tokenizer, length);
+    }
+
+    /** The input limit for a model of the given positions: the declared truncation when shorter. */
+    int maxTokens(int positions) {
+        return truncationLength > 0 ? Math.min(truncationLength, positions) : positions;
     }
 }
