@@ -23,13 +23,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * Encoding and decoding about 4 KB of mixed text (prose, numbers, code, accents, CJK, emoji) with
  * the conformance vocabularies of ../shared/vocab. Run from the repository root:
  * {@code java -jar bench/target/benchmarks.jar TokenizerBenchmark}. The figure that matters is
- * ms per 4 KB, which should stay in milliseconds.
+ * ms per 4 KB, which should stay in milliseconds. The warm-up is long because the JIT needs a few
+ * hundred calls to compile the merge loops on a busy two-core machine.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
+@Warmup(iterations = 10, time = 1)
+@Measurement(iterations = 10, time = 1)
 @Fork(1)
 public class TokenizerBenchmark {
     /** Vocabulary files under ../shared/vocab: SentencePiece BPE, byte-level BPE, WordPiece. */

@@ -4,7 +4,12 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.logging.Logger;
 
 /**
  * A set of kernels on one device. Every public op checks its arguments here, once for all
@@ -39,6 +44,32 @@ public abstract class Backend implements AutoCloseable {
             return t;
         }
         throw new UnsupportedOperationException(name() + " cannot take tensors from " + t.device());
+    }
+
+    /**
+     * A host tensor holding a copy of t (t itself when it already lives on the host). The caller
+     * closes the copy.
+     */
+    public Tensor download(Tensor t) {
+        t.checkOpen();
+        if (t.device() == Device.CPU) {
+            return t;
+        }
+        return Tensor.ofBytes(t.dtype(), t.toBytes(), t.shape());
+    }
+
+    /**
+     * The backend that runs the ops this one declines ({@link #supports} false): the op runs there
+     * on host copies of its arguments and its outputs are copied back. Null (the default) makes a
+     * declined op throw {@link UnsupportedOperationException}.
+     */
+    protected Backend fallback() {
+        return null;
+    }
+
+    /** Copies host tensor src into dst, a tensor of this backend of the same type and shape. */
+    protected void copyFromHost(Tensor dst, Tensor src) {
+        dst.copyFromBytes(src.toBytes());
     }
 
     @Override
@@ -87,7 +118,10 @@ public abstract class Backend implements AutoCloseable {
                 throw new IndexOutOfBoundsException("token id " + ids[i] + " at " + i + " outside [0, " + vocab + ")");
             }
         }
-        require(Op.EMBEDDING, table.dtype());
+        if (!runsHere(Op.EMBEDDING, table.dtype())) {
+            runOnFallback(Op.EMBEDDING, table.dtype(), 1, (f, h) -> f.embedding(h[0], h[1], ids), out, table);
+            return;
+        }
         embeddingKernel(out, table, ids);
     }
 
@@ -116,7 +150,10 @@ public abstract class Backend implements AutoCloseable {
         if (out.storage() == x.storage()) {
             throw new IllegalArgumentException("matmul output must not share memory with its input");
         }
-        require(Op.MATMUL, w.dtype());
+        if (!runsHere(Op.MATMUL, w.dtype())) {
+            runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]), out, x, w);
+            return;
+        }
         matmulKernel(out, x, w, n, k, m);
     }
 
@@ -400,6 +437,55 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void l2NormalizeKernel(Tensor out, Tensor x, long n, long d);
 
     protected abstract int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab);
+
+    // ---- per-op fallback --------------------------------------------------------------------------
+
+    private static final Logger LOG = Logger.getLogger("dev.llmaccel");
+    private final Set<String> fallbacksLogged = ConcurrentHashMap.newKeySet();
+
+    /** Whether op runs on this backend for dtype; false when it goes to the fallback; throws if none. */
+    private boolean runsHere(Op op, DType dtype) {
+        if (supports(op, dtype)) {
+            return true;
+        }
+        Backend f = fallback();
+        if (f == null || !f.supports(op, dtype)) {
+            throw new UnsupportedOperationException(name() + " has no " + op + " kernel for " + dtype);
+        }
+        return false;
+    }
+
+    /**
+     * Runs a declined op on {@link #fallback()}: each distinct tensor argument is copied to the
+     * host, op runs on the copies, and the first {@code outputs} arguments (outputs come first)
+     * get the results back. Every copy is closed, also when op throws.
+     */
+    private void runOnFallback(Op op, DType dtype, int outputs, BiConsumer<Backend, Tensor[]> run, Tensor... args) {
+        Backend f = fallback();
+        if (fallbacksLogged.add(op + " " + dtype)) {
+            LOG.info(() -> name() + " runs " + op + " for " + dtype + " on " + f.name() + " (arguments copied to the host)");
+        }
+        Map<Tensor, Tensor> copies = new IdentityHashMap<>();
+        try {
+            Tensor[] host = new Tensor[args.length];
+            for (int i = 0; i < args.length; i++) {
+                Tensor a = args[i];
+                host[i] = copies.computeIfAbsent(a, this::download);
+            }
+            run.accept(f, host);
+            for (int i = 0; i < outputs; i++) {
+                if (host[i] != args[i]) {
+                    copyFromHost(args[i], host[i]);
+                }
+            }
+        } finally {
+            for (Map.Entry<Tensor, Tensor> e : copies.entrySet()) {
+                if (e.getValue() != e.getKey()) {
+                    e.getValue().close();
+                }
+            }
+        }
+    }
 
     // ---- checks ----------------------------------------------------------------------------------
 

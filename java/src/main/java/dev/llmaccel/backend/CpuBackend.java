@@ -7,7 +7,6 @@ import dev.llmaccel.binding.cpu.CpuRuntime;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
-import java.util.Map;
 
 /**
  * Native C++ kernels on the host: SIMD paths chosen at run time from the CPU's features
@@ -140,15 +139,8 @@ public final class CpuBackend extends Backend {
 
     @Override
     protected int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab) {
-        Map<Integer, Float> bias = params.logitBias();
-        int[] ids = new int[bias.size()];
-        float[] values = new float[bias.size()];
-        int i = 0;
-        for (Map.Entry<Integer, Float> e : bias.entrySet()) {
-            ids[i] = e.getKey();
-            values[i] = e.getValue();
-            i++;
-        }
+        int[] ids = params.logitBiasTokens();
+        float[] values = params.logitBiasValues();
         int[] out = new int[1];
         check(CpuKernels.llm_sample(out, logits.address(), vocab, ids, values, ids.length, recentTokens,
                 recentTokens.length, params.temperature(), params.topK(), params.topP(), params.minP(),

@@ -81,6 +81,21 @@ public record SamplingParams(
         return temperature == 0f;
     }
 
+    /** The token ids of {@link #logitBias()}, in the order of {@link #logitBiasValues()} (for kernels). */
+    public int[] logitBiasTokens() {
+        return logitBias.keySet().stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** The biases of {@link #logitBias()}, in the order of {@link #logitBiasTokens()}. */
+    public float[] logitBiasValues() {
+        float[] values = new float[logitBias.size()];
+        int i = 0;
+        for (Integer t : logitBias.keySet()) {
+            values[i++] = logitBias.get(t);
+        }
+        return values;
+    }
+
     public boolean hasPenalties() {
         return repetitionPenalty != 1f || frequencyPenalty != 0f || presencePenalty != 0f;
     }

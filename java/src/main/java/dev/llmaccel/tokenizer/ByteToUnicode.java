@@ -2,6 +2,7 @@ package dev.llmaccel.tokenizer;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * GPT-2's reversible mapping between bytes and printable characters: byte-level BPE vocabularies
@@ -13,7 +14,7 @@ final class ByteToUnicode {
     private static final int[] BYTE_OF_CHAR = new int[0x100 + 256];
 
     static {
-        java.util.Arrays.fill(BYTE_OF_CHAR, -1);
+        Arrays.fill(BYTE_OF_CHAR, -1);
         int shifted = 0;
         for (int b = 0; b < 256; b++) {
             boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);

@@ -1,5 +1,6 @@
 package dev.llmaccel.tokenizer;
 
+import java.util.Arrays;
 import java.util.BitSet;
 
 /**
@@ -33,6 +34,6 @@ record SpecialTokens(int bos, int eos, int unknown, int padding, int[] prefix, i
 
     /** The ids that are present, in order: how a prefix or suffix is built from optional ids. */
     static int[] present(int... ids) {
-        return java.util.Arrays.stream(ids).filter(id -> id >= 0).toArray();
+        return Arrays.stream(ids).filter(id -> id >= 0).toArray();
     }
 }

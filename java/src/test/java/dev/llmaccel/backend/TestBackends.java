@@ -8,11 +8,18 @@ import java.util.List;
 final class TestBackends {
     private TestBackends() {}
 
-    /** "cpu" always; "cuda" when a usable GPU is present. */
+    /**
+     * "cpu" and "cuda" (whose cases skip when no usable GPU is present); the system property
+     * llmaccel.test.backends (e.g. "cuda", as the GPU bundle sets it) keeps only the named ones.
+     */
     static List<String> nativeNames() {
         List<String> names = new ArrayList<>();
         names.add("cpu");
         names.add("cuda");
+        String only = System.getProperty("llmaccel.test.backends");
+        if (only != null && !only.isBlank()) {
+            names.retainAll(List.of(only.split(",")));
+        }
         return names;
     }
 

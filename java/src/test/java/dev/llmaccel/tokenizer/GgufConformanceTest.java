@@ -12,6 +12,9 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -111,6 +114,33 @@ class GgufConformanceTest {
             continuation.append(decoder.next(id));
         }
         assertEquals(" world", continuation.append(decoder.flush()).toString());
+    }
+
+    /** One tokenizer, many threads: instances are immutable, so every thread gets the reference ids. */
+    @Test
+    void aTokenizerIsSharedSafelyBetweenThreads() throws Exception {
+        List<Object[]> all = cases().toList();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int thread = 0; thread < 4; thread++) {
+                results.add(pool.submit(() -> {
+                    int matched = 0;
+                    for (int round = 0; round < 5; round++) {
+                        for (Object[] c : all) {
+                            VocabTestCases.Case testCase = (VocabTestCases.Case) c[1];
+                            matched += Arrays.equals(testCase.expected(), tokenizer((String) c[0]).encode(testCase.input())) ? 1 : 0;
+                        }
+                    }
+                    return matched;
+                }));
+            }
+            for (Future<Integer> result : results) {
+                assertEquals(5 * all.size(), result.get());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     /** aidreams260K ships its vocabulary twice: as llama2.c's tok512.bin and inside its GGUF. */

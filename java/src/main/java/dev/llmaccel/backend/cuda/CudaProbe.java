@@ -12,6 +12,9 @@ public final class CudaProbe {
     /** Oldest compute capability the kernels support (Ampere). */
     public static final int MIN_MAJOR = 8;
 
+    private static final int INSUFFICIENT_DRIVER = 35;  // cudaErrorInsufficientDriver
+    private static final int NO_DEVICE = 100;           // cudaErrorNoDevice
+
     private CudaProbe() {}
 
     /** Whether CUDA is usable, and why not or which device. */
@@ -38,8 +41,12 @@ public final class CudaProbe {
         int[] count = new int[1];
         int err = CudaRuntime.llm_cuda_device_count(count);
         if (err != 0) {
-            return new Result(false, "no usable driver or device: " + CudaRuntime.llm_cuda_error_string(err)
-                    + " (CUDA error " + err + ")");
+            String why = switch (err) {
+                case INSUFFICIENT_DRIVER -> "no CUDA driver, or one older than the CUDA 13 runtime";
+                case NO_DEVICE -> "no CUDA device";
+                default -> "the CUDA driver does not answer";
+            };
+            return new Result(false, why + ": " + CudaRuntime.llm_cuda_error_string(err) + " (CUDA error " + err + ")");
         }
         if (count[0] == 0) {
             return new Result(false, "no CUDA device");
@@ -54,11 +61,19 @@ public final class CudaProbe {
             return new Result(false, "device 0 has compute capability " + major[0] + "." + minor[0]
                     + ", below the " + MIN_MAJOR + ".0 the kernels need");
         }
-        return new Result(true, "device 0, compute capability " + major[0] + "." + minor[0]);
+        return new Result(true, "device 0 (" + CudaBackend.nameOf(0) + "), compute capability " + major[0] + "." + minor[0]);
     }
 
-    /** Opens the CUDA backend on device 0 (call only when {@link #probe()} says usable). */
+    /**
+     * Opens the CUDA backend on device 0.
+     *
+     * @throws IllegalStateException when {@link #probe()} says CUDA is not usable here (with why)
+     */
     public static Backend open() {
-        throw new UnsupportedOperationException("the CUDA backend is not built yet");
+        Result r = probe();
+        if (!r.usable()) {
+            throw new IllegalStateException("CUDA is not usable here: " + r.description());
+        }
+        return new CudaBackend(0);
     }
 }

@@ -1,0 +1,64 @@
+// Rotary position embedding, in place. One block per token: its angles are computed once, in double
+// precision (positions reach 10^5 and more, where float angles lose the low bits), then applied to
+// every head of the token.
+#include "context.cuh"
+
+namespace {
+
+constexpr int kThreads = 128;
+constexpr int kMaxPairs = 2048;  // rot_dims / 2; heads are far smaller
+
+__global__ void rope_kernel(float* x, int64_t tokens, int64_t seq, int64_t heads, int64_t head_dim,
+                            int64_t pos_offset, int style, double theta, int64_t rot_dims,
+                            const float* freq_factors) {
+    __shared__ float cs[kMaxPairs];
+    __shared__ float sn[kMaxPairs];
+    const int64_t pairs = rot_dims / 2;
+    for (int64_t t = blockIdx.x; t < tokens; t += gridDim.x) {
+        const double pos = (double)(pos_offset + t % seq);
+        for (int64_t i = threadIdx.x; i < pairs; i += blockDim.x) {
+            double freq = pow(theta, -2.0 * (double)i / (double)rot_dims);
+            if (freq_factors) freq /= freq_factors[i];
+            double s, c;
+            sincos(pos * freq, &s, &c);
+            cs[i] = (float)c;
+            sn[i] = (float)s;
+        }
+        __syncthreads();
+        float* token = x + t * heads * head_dim;
+        for (int64_t e = threadIdx.x; e < heads * pairs; e += blockDim.x) {
+            const int64_t h = e / pairs, i = e % pairs;
+            float* v = token + h * head_dim;
+            const int64_t i0 = style == 0 ? 2 * i : i;
+            const int64_t i1 = style == 0 ? 2 * i + 1 : i + pairs;
+            const float x0 = v[i0], x1 = v[i1];
+            v[i0] = x0 * cs[i] - x1 * sn[i];
+            v[i1] = x0 * sn[i] + x1 * cs[i];
+        }
+        __syncthreads();  // cs and sn are rewritten for the next token
+    }
+}
+
+}  // namespace
+
+extern "C" int llm_cuda_rope(llm_cuda_context* ctx, float* x, int64_t batch, int64_t seq, int64_t heads,
+                             int64_t head_dim, int64_t pos_offset, int style, double theta, int64_t rot_dims,
+                             const float* freq_factors) {
+    LLM_CUDA_TRY(llm_cuda::enter(ctx));
+    const int64_t pairs = rot_dims / 2;
+    if (pairs > kMaxPairs) return LLM_CUDA_ERR_UNSUPPORTED;
+    const int64_t tokens = batch * seq;
+    if (tokens == 0 || heads == 0 || pairs == 0) return 0;
+    float* factors = nullptr;
+    if (freq_factors) {
+        void* s = nullptr;
+        int err = llm_cuda::scratch(&s, ctx, llm_cuda::align_up(pairs * sizeof(float)));
+        if (err) return err;
+        factors = (float*)s;
+        err = llm_cuda::upload(factors, freq_factors, pairs * sizeof(float), ctx->stream);
+        if (err) return err;
+    }
+    rope_kernel<<<llm_cuda::row_grid(tokens), kThreads, 0, ctx->stream>>>(x, tokens, seq, heads, head_dim, pos_offset,
+                                                                          style, theta, rot_dims, factors);
+    return llm_cuda::launch_status();
+}
