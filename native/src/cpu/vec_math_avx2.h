@@ -18,6 +18,30 @@ static inline __m256i tail_mask(int64_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), lanes);
 }
 
+// Lanes of a vector in a loop over a row: Full for the whole vectors, Tail for the last partial one
+// (masked loads read zeros and masked stores leave memory alone outside it). Loops written once as
+// a generic lambda get a plain and a masked instantiation; see for_lanes.
+struct Full {};
+struct Tail {
+    __m256i mask;
+};
+
+static inline __m256 load(const float* p, Full) { return _mm256_loadu_ps(p); }
+static inline __m256 load(const float* p, Tail t) { return _mm256_maskload_ps(p, t.mask); }
+static inline void store(float* p, __m256 v, Full) { _mm256_storeu_ps(p, v); }
+static inline void store(float* p, __m256 v, Tail t) { _mm256_maskstore_ps(p, t.mask, v); }
+// v in the lanes that exist, fill in the others.
+static inline __m256 keep(__m256 v, __m256, Full) { return v; }
+static inline __m256 keep(__m256 v, __m256 fill, Tail t) { return _mm256_blendv_ps(fill, v, _mm256_castsi256_ps(t.mask)); }
+
+// f(i, lanes) for i = 0, 8, 16, ... < n: Full vectors, then a Tail.
+template <class F>
+static inline void for_lanes(int64_t n, F&& f) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) f(i, Full{});
+    if (i < n) f(i, Tail{tail_mask(n - i)});
+}
+
 static inline float hsum(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
