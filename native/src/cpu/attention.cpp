@@ -307,8 +307,9 @@ void attention(const Problem& pb) {
     Tiling tl;
     tl.queries_per_tile = std::max<int64_t>(1, kTileRows / group);
     tl.query_tiles = (pb.nq + tl.queries_per_tile - 1) / tl.queries_per_tile;
-    // Few query rows (decode): every KV head in one task, so that K and V are read row by row.
-    tl.heads_per_block = pb.nq * pb.heads <= kTileRows ? pb.kv_heads : 1;
+    // Queries that fit one tile (decode): every KV head in one task, so that K and V are read
+    // whole rows at a time.
+    tl.heads_per_block = tl.query_tiles == 1 ? pb.kv_heads : 1;
     int64_t lo, hi, unused;
     pb.visible(pb.q_pos, &lo, &unused);
     pb.visible(pb.q_pos + pb.nq - 1, &unused, &hi);
