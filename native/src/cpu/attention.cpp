@@ -27,8 +27,10 @@ namespace {
 
 // Keys per tile, at most: the row length of the score tile.
 constexpr int64_t kTileKeys = 64;
-// Bytes of a K (or V) tile: 32 KB, so that it stays in L1/L2 while every row of the task uses it.
-constexpr int64_t kTileBytes = 32 * 1024;
+// Bytes of a K (or V) tile, so that it stays in L2 while every row of the task uses it: 64 keys
+// of one head (prefill) or 32 keys of 8 heads (decode), enough keys per tile that the per-row
+// softmax bookkeeping and the accumulator loads and stores are spread thin.
+constexpr int64_t kTileBytes = 128 * 1024;
 // Query rows (queries × heads) per task: the Q tile and the accumulators stay in L2.
 constexpr int64_t kTileRows = 64;
 // A span of keys worth a task of its own in split-K.
@@ -237,7 +239,8 @@ void run_task(const Problem& pb, const Tiling& tl, const AttentionTileKernels& k
             const float old_max = st.m[r];
             const float sum = kern.exp_row(s + r * ld, n, &st.m[r]);
             if (st.m[r] == -INFINITY) continue;  // nothing visible to this row yet
-            const float correction = std::exp(old_max - st.m[r]);  // 0 when old_max is -inf
+            // 0 when old_max is -inf; 1 (without an exp) when the maximum did not move
+            const float correction = old_max == st.m[r] ? 1.0f : std::exp(old_max - st.m[r]);
             if (correction != 1.0f) {
                 float* a = st.acc.get() + r * hd;
                 for (int64_t c = 0; c < hd; c++) a[c] *= correction;
