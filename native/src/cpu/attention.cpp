@@ -7,10 +7,11 @@
 // a running weighted sum of values acc (the online softmax).
 //
 // Prefill (many queries): one KV head per task, tiles of 64 queries' rows × 64 keys.
-// Decode (one query): a task takes every KV head, so it streams whole K and V rows (contiguous
-// memory: rows of a single head sit a page apart, which costs a TLB miss per 512 bytes), and the
-// keys are split (split-K, "flash decoding") until the tasks feed the threads; each span yields a
-// partial (m, l, acc) per row and the partials are merged with their log-sum-exp weights.
+// Decode (queries that fit one tile): a task takes every KV head, so it streams whole K and V
+// rows (contiguous memory: rows of a single head sit a page apart, which costs a TLB miss per
+// 512 bytes), and the keys are split (split-K, "flash decoding") until the tasks feed the
+// threads; each span yields a partial (m, l, acc) per row, and the partials are merged with
+// their log-sum-exp weights.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -125,7 +126,7 @@ struct Tiling {
     int64_t splits;           // key spans per unit; 1 = no split-K
 };
 
-// What one task covers.
+// What one task covers: batch entry b, KV heads [kh0, kh1), queries [i0, i1), key span `span`.
 struct Task {
     int64_t b, kh0, kh1, i0, i1, span;
     int64_t queries() const { return i1 - i0; }
