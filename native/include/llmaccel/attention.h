@@ -10,7 +10,10 @@ extern "C" {
 
 /*
  * Attention with grouped-query heads (query head h reads kv head h / (heads / kv_heads)) and an
- * online softmax: the (nq × kv_len) score matrix is never materialised.
+ * online softmax: the (nq × kv_len) score matrix is never materialised. The CPU kernel walks keys
+ * in tiles shared by every query row of a GQA group, and splits long key ranges across threads
+ * when heads alone cannot feed them (decode); scratch space is O(threads × tile), plus
+ * O(heads × head_dim) per split.
  * The query i is at position q_pos + i; key j (j < kv_len) is visible when
  *   !causal || j <= pos;   window == 0 || (pos - j < window && (causal || j - pos < window));
  *   mask == NULL || mask[b * kv_len + j] != 0.

@@ -13,7 +13,14 @@ extern "C" {
  * penalties over recent tokens (repetition, then frequency * count + presence), greedy when
  * temperature == 0, else division by temperature, sort descending (lower id first on ties),
  * top-k (0 = all), softmax, top-p (1 = all), min-p (0 = none), and the first candidate whose
- * cumulative probability exceeds uniform * total.
+ * cumulative probability exceeds uniform * total. NaN logits count as -inf.
+ *
+ * Only the leading candidates that the steps look at are sorted (a few passes over the
+ * vocabulary, then a sort of those); the token is the one the full sort gives. One difference
+ * from ReferenceBackend lies in rounding alone: without top-k, the total weight of the whole
+ * vocabulary (used by top-p, and by the draw when nothing is cut) is summed in id order, not in
+ * sorted order, so the token can differ only when the top-p cut or the draw falls within about
+ * 1e-15 (relative) of a boundary between two candidates.
  * LLM_ERR_OUT_OF_MEMORY if scratch space cannot be allocated.
  */
 int llm_sample(int32_t* out,

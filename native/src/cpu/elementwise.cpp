@@ -1,22 +1,34 @@
-// Elementwise ops and softmax.
+// Elementwise ops and softmax. Each op has a portable loop and an AVX2 one (elementwise_avx2.cpp),
+// chosen once per call by use_avx2().
 #include <cmath>
 
+#include "cpu_features.h"
+#include "elementwise_avx2.h"
 #include "llmaccel/elementwise.h"
 #include "thread_pool.h"
 
 namespace {
 // Below this many elements a parallel region costs more than it saves.
 constexpr int64_t kGrain = 1 << 14;
+
+// Rows per parallel chunk for rows of d elements.
+int64_t row_grain(int64_t d) { return 1 + kGrain / (d > 0 ? d : 1); }
 }  // namespace
 
 extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, int64_t d, int full) {
+    const bool simd = llm::use_avx2();
     if (full) {
         llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) {
+            if (simd) return llm::avx2::add(out + i0, a + i0, b + i0, i1 - i0);
             for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
         });
     } else {
-        llm::parallel_for(n, 1 + kGrain / (d > 0 ? d : 1), [&](int64_t r0, int64_t r1) {
+        llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
             for (int64_t r = r0; r < r1; r++) {
+                if (simd) {
+                    llm::avx2::add(out + r * d, a + r * d, b, d);
+                    continue;
+                }
                 for (int64_t c = 0; c < d; c++) out[r * d + c] = a[r * d + c] + b[c];
             }
         });
@@ -25,7 +37,9 @@ extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, in
 }
 
 extern "C" int llm_swiglu(float* out, const float* gate, const float* up, int64_t n) {
+    const bool simd = llm::use_avx2();
     llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
+        if (simd) return llm::avx2::swiglu(out + i0, gate + i0, up + i0, i1 - i0);
         for (int64_t i = i0; i < i1; i++) {
             float g = gate[i];
             out[i] = g / (1.0f + std::exp(-g)) * up[i];
@@ -35,7 +49,9 @@ extern "C" int llm_swiglu(float* out, const float* gate, const float* up, int64_
 }
 
 extern "C" int llm_gelu(float* out, const float* x, int64_t n) {
+    const bool simd = llm::use_avx2();
     llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
+        if (simd) return llm::avx2::gelu(out + i0, x + i0, i1 - i0);
         for (int64_t i = i0; i < i1; i++) {
             float v = x[i];
             out[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
@@ -45,10 +61,15 @@ extern "C" int llm_gelu(float* out, const float* x, int64_t n) {
 }
 
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
-    llm::parallel_for(n, 1 + kGrain / (d > 0 ? d : 1), [&](int64_t r0, int64_t r1) {
+    const bool simd = llm::use_avx2();
+    llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; r++) {
             const float* xr = x + r * d;
             float* y = out + r * d;
+            if (simd) {
+                llm::avx2::softmax_row(y, xr, d);
+                continue;
+            }
             float max = -INFINITY;
             for (int64_t c = 0; c < d; c++) max = xr[c] > max ? xr[c] : max;
             double sum = 0;

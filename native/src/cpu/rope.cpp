@@ -1,14 +1,19 @@
 // Rotary position embedding. Angles are computed in double: positions reach 10^5 and more, where
-// float angles lose the low bits that make neighbouring positions distinct.
+// float angles lose the low bits that make neighbouring positions distinct. The cosines and sines
+// are computed once per token and shared by its heads; the rotation has a portable loop and an
+// AVX2 one (rope_avx2.cpp), chosen once per call.
 #include <cmath>
 #include <vector>
 
+#include "cpu_features.h"
 #include "llmaccel/rope.h"
+#include "rope_avx2.h"
 #include "status.h"
 #include "thread_pool.h"
 
 extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim, int64_t pos_offset,
                         int style, double theta, int64_t rot_dims, const float* freq_factors) {
+    const bool simd = llm::use_avx2();
     return llm::guarded([&] {
         const int64_t pairs = rot_dims / 2;
         std::vector<double> freq((size_t)pairs);
@@ -27,6 +32,10 @@ extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int
                 }
                 for (int64_t h = 0; h < heads; h++) {
                     float* v = x + (bt * heads + h) * head_dim;
+                    if (simd) {
+                        llm::avx2::rope_rotate(v, cs.data(), sn.data(), pairs, style);
+                        continue;
+                    }
                     for (int64_t i = 0; i < pairs; i++) {
                         int64_t i0 = style == 0 ? 2 * i : i;
                         int64_t i1 = style == 0 ? 2 * i + 1 : i + pairs;

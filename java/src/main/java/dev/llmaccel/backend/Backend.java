@@ -89,6 +89,7 @@ public abstract class Backend implements AutoCloseable {
         if (dst.dtype() != src.dtype() || !Arrays.equals(dst.shape(), src.shape())) {
             throw new IllegalArgumentException("copy needs equal types and shapes: " + dst + " <- " + src);
         }
+        noOverlap(dst, src, true, "copy");
         require(Op.COPY, src.dtype());
         copyKernel(dst, src);
     }
@@ -113,6 +114,7 @@ public abstract class Backend implements AutoCloseable {
         if (out.dim(-1) != d || rowsOf(out) != ids.length) {
             throw new IllegalArgumentException("embedding output must be (" + ids.length + ", " + d + "), got " + out);
         }
+        noOverlap(out, table, false, "embedding");
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= vocab) {
                 throw new IndexOutOfBoundsException("token id " + ids[i] + " at " + i + " outside [0, " + vocab + ")");
@@ -150,6 +152,7 @@ public abstract class Backend implements AutoCloseable {
         if (out.storage() == x.storage()) {
             throw new IllegalArgumentException("matmul output must not share memory with its input");
         }
+        noOverlap(out, w, false, "matmul");
         if (!runsHere(Op.MATMUL, w.dtype())) {
             runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]), out, x, w);
             return;
@@ -169,6 +172,8 @@ public abstract class Backend implements AutoCloseable {
         writable(out);
         sameShapeF32(out, x, "rmsnorm");
         vector(weight, x.dim(-1), "rmsnorm weight");
+        noOverlap(out, x, true, "rmsnorm");
+        noOverlap(out, weight, false, "rmsnorm");
         eps(eps);
         require(Op.RMS_NORM, DType.F32);
         rmsNormKernel(out, x, weight, eps, rowsOf(x), x.dim(-1));
@@ -186,12 +191,15 @@ public abstract class Backend implements AutoCloseable {
         if (bias != null) {
             onDevice(out, x, weight, bias);
             vector(bias, x.dim(-1), "layernorm bias");
+            noOverlap(out, bias, false, "layernorm");
         } else {
             onDevice(out, x, weight);
         }
         writable(out);
         sameShapeF32(out, x, "layernorm");
         vector(weight, x.dim(-1), "layernorm weight");
+        noOverlap(out, x, true, "layernorm");
+        noOverlap(out, weight, false, "layernorm");
         eps(eps);
         require(Op.LAYER_NORM, DType.F32);
         layerNormKernel(out, x, weight, bias, eps, rowsOf(x), x.dim(-1));
@@ -238,6 +246,8 @@ public abstract class Backend implements AutoCloseable {
         writable(out);
         sameShapeF32(out, gate, "swiglu");
         sameShapeF32(up, gate, "swiglu");
+        noOverlap(out, gate, true, "swiglu");
+        noOverlap(out, up, true, "swiglu");
         require(Op.SWIGLU, DType.F32);
         swigluKernel(out, gate, up, gate.elements());
     }
@@ -247,6 +257,7 @@ public abstract class Backend implements AutoCloseable {
         onDevice(out, x);
         writable(out);
         sameShapeF32(out, x, "gelu");
+        noOverlap(out, x, true, "gelu");
         require(Op.GELU, DType.F32);
         geluKernel(out, x, x.elements());
     }
@@ -263,6 +274,8 @@ public abstract class Backend implements AutoCloseable {
         if (!full && !(b.rank() == 1 && b.dim(0) == a.dim(-1))) {
             throw new IllegalArgumentException("add operand " + b + " must have the shape of " + a + " or be one row of it");
         }
+        noOverlap(out, a, true, "add");
+        noOverlap(out, b, full, "add");
         require(Op.ADD, DType.F32);
         addKernel(out, a, b, rowsOf(a), a.dim(-1), full);
     }
@@ -272,6 +285,7 @@ public abstract class Backend implements AutoCloseable {
         onDevice(out, x);
         writable(out);
         sameShapeF32(out, x, "softmax");
+        noOverlap(out, x, true, "softmax");
         require(Op.SOFTMAX, DType.F32);
         softmaxKernel(out, x, rowsOf(x), x.dim(-1));
     }
@@ -316,9 +330,9 @@ public abstract class Backend implements AutoCloseable {
         if (params.kvLength() > capacity) {
             throw new IllegalArgumentException("kv length " + params.kvLength() + " exceeds the " + capacity + " key rows");
         }
-        if (out.storage() == q.storage() && out.address() != q.address()) {
-            throw new IllegalArgumentException("attention output partially overlaps the query");
-        }
+        noOverlap(out, q, true, "attention");
+        noOverlap(out, k, false, "attention");
+        noOverlap(out, v, false, "attention");
         int[] mask = params.mask();
         if (mask != null && mask.length != batch * params.kvLength()) {
             throw new IllegalArgumentException("attention mask must have batch * kvLength = "
@@ -366,6 +380,7 @@ public abstract class Backend implements AutoCloseable {
         onDevice(out, x);
         writable(out);
         sameShapeF32(out, x, "l2 normalize");
+        noOverlap(out, x, true, "l2 normalize");
         require(Op.L2_NORMALIZE, DType.F32);
         l2NormalizeKernel(out, x, rowsOf(x), x.dim(-1));
     }
@@ -534,13 +549,23 @@ public abstract class Backend implements AutoCloseable {
         if (!Arrays.equals(a.shape(), b.shape())) {
             throw new IllegalArgumentException(op + " needs equal shapes: " + a + " and " + b);
         }
-        if (a.storage() == b.storage() && a.address() != b.address()) {
-            long lo = Math.max(a.address(), b.address());
-            long hi = Math.min(a.address() + a.bytes(), b.address() + b.bytes());
-            if (lo < hi) {
-                throw new IllegalArgumentException(op + " tensors " + a + " and " + b + " partially overlap");
-            }
+    }
+
+    /**
+     * Throws if the output shares memory with an input, except when inPlace allows the very same
+     * memory (the op reads each input element before writing the output element in its place).
+     */
+    private static void noOverlap(Tensor out, Tensor in, boolean inPlace, String op) {
+        if (out.storage() != in.storage()) {
+            return;
         }
+        long lo = Math.max(out.address(), in.address());
+        long hi = Math.min(out.address() + out.bytes(), in.address() + in.bytes());
+        if (lo >= hi || (inPlace && out.address() == in.address() && out.bytes() == in.bytes())) {
+            return;
+        }
+        throw new IllegalArgumentException(op + " output " + out + " overlaps its input " + in
+                + (inPlace ? " without being the same memory" : ""));
     }
 
     private static void vector(Tensor t, long d, String what) {

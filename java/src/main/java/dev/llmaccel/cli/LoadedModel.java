@@ -166,8 +166,9 @@ final class LoadedModel implements AutoCloseable {
             return;
         }
         ByteBuffer buffer = ByteBuffer.allocateDirect(READ_CHUNK);
-        String name = path.getFileName().toString();
-        int shown = -1;
+        err.println("llmaccel: reading " + path.getFileName() + " (MB)");
+        ProgressBar bar = new ProgressBar(err, size >> 20);
+        long shown = -1;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long done = 0;
             while (done < size) {
@@ -177,22 +178,13 @@ final class LoadedModel implements AutoCloseable {
                     break;
                 }
                 done += n;
-                int percent = (int) (done * 100 / size);
-                if (percent != shown) {
-                    shown = percent;
-                    err.print("\rloading " + name + " " + bar(percent) + String.format(" %3d%% %.1f/%.1f GB", percent,
-                            done / 1e9, size / 1e9));
-                    err.flush();
+                if (done >> 20 != shown) {
+                    shown = done >> 20;
+                    bar.update(shown);
                 }
             }
         }
-        err.println();
-    }
-
-    private static String bar(int percent) {
-        int width = 30;
-        int filled = percent * width / 100;
-        return "[" + "#".repeat(filled) + "-".repeat(width - filled) + "]";
+        bar.finish();
     }
 
     /** Closes the model, its file and its backend. */

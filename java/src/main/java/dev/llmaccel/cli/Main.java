@@ -35,6 +35,9 @@ import picocli.CommandLine.Spec;
             ChatCommand.class,
             InfoCommand.class,
             PerplexityCommand.class,
+            DemoCommand.class,
+            EmbedCommand.class,
+            EvaluateCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Callable<Integer> {

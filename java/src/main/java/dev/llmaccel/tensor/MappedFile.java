@@ -45,6 +45,9 @@ public final class MappedFile implements AutoCloseable {
 
     /** Reads length bytes at offset. */
     public byte[] read(long offset, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("negative length " + length);
+        }
         byte[] out = new byte[length];
         storage.read(offset, out);
         return out;

@@ -1,6 +1,7 @@
 package dev.llmaccel.tensor;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * An n-dimensional array in native memory (host or device), row-major with the last dimension
@@ -51,6 +52,7 @@ public final class Tensor implements AutoCloseable {
      * even for F16/BF16, quantized block by block for the quantized types.
      */
     public static Tensor of(DType dtype, float[] data, long... shape) {
+        Objects.requireNonNull(data, "data");
         long[] s = checkShape(dtype, shape);
         if (elementCount(s) != data.length) {
             throw new IllegalArgumentException(
@@ -67,6 +69,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A host tensor holding raw bytes already in dtype's layout. */
     public static Tensor ofBytes(DType dtype, byte[] raw, long... shape) {
+        Objects.requireNonNull(raw, "raw");
         long[] s = checkShape(dtype, shape);
         if (byteSize(dtype, s) != raw.length) {
             throw new IllegalArgumentException(
@@ -82,6 +85,7 @@ public final class Tensor implements AutoCloseable {
      * open while the tensor is used; closing the tensor does not close the file.
      */
     public static Tensor mapped(MappedFile file, long offset, DType dtype, long... shape) {
+        Objects.requireNonNull(file, "file");
         long[] s = checkShape(dtype, shape);
         long bytes = byteSize(dtype, s);
         Storage st = file.storage();
@@ -95,6 +99,7 @@ public final class Tensor implements AutoCloseable {
 
     /** A tensor over memory a backend allocated; closing the tensor closes the storage. */
     public static Tensor wrap(Storage storage, DType dtype, long... shape) {
+        Objects.requireNonNull(storage, "storage");
         long[] s = checkShape(dtype, shape);
         if (byteSize(dtype, s) > storage.bytes()) {
             throw new IllegalArgumentException("storage of " + storage.bytes() + " bytes is too small for "
@@ -120,7 +125,11 @@ public final class Tensor implements AutoCloseable {
 
     /** Size of dimension i; negative i counts from the end (-1 is the last). */
     public long dim(int i) {
-        return shape[i < 0 ? shape.length + i : i];
+        int k = i < 0 ? shape.length + i : i;
+        if (k < 0 || k >= shape.length) {
+            throw new IndexOutOfBoundsException("dimension " + i + " of " + this + ", which has " + shape.length);
+        }
+        return shape[k];
     }
 
     /** Number of elements. */
@@ -193,6 +202,13 @@ public final class Tensor implements AutoCloseable {
         }
         long[] s = shape.clone();
         s[0] = count;
+        if (shape.length == 1) {  // the rows of a vector are its elements: whole blocks of a quantized type
+            if (first % dtype.blockSize() != 0 || count % dtype.blockSize() != 0) {
+                throw new IllegalArgumentException("rows [" + first + ", " + first + "+" + count + ") of " + this
+                        + " do not fall on blocks of " + dtype.blockSize());
+            }
+            return new Tensor(dtype, s, storage, offset + dtype.bytesFor(first), false);
+        }
         long rowBytes = shape[0] == 0 ? 0 : bytes() / shape[0];
         return new Tensor(dtype, s, storage, offset + first * rowBytes, false);
     }
@@ -222,6 +238,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Replaces all values (converted or quantized to dtype). */
     public void copyFrom(float[] data) {
+        Objects.requireNonNull(data, "data");
         checkOpen();
         if (data.length != elements()) {
             throw new IllegalArgumentException("tensor holds " + elements() + " values, got " + data.length);
@@ -235,6 +252,7 @@ public final class Tensor implements AutoCloseable {
 
     /** Replaces the raw bytes. */
     public void copyFromBytes(byte[] raw) {
+        Objects.requireNonNull(raw, "raw");
         checkOpen();
         if (raw.length != bytes()) {
             throw new IllegalArgumentException("tensor holds " + bytes() + " bytes, got " + raw.length);

@@ -48,6 +48,7 @@ class OpSuiteTest {
         addRope(cases);
         addElementwise(cases);
         addAttention(cases);
+        addLlamaAttention(cases);
         addPooling(cases);
         return cases;
     }
@@ -243,6 +244,21 @@ class OpSuiteTest {
                         }
                     }
                 }
+            }
+        }
+    }
+
+    /** Llama-like layers (32 query heads over 8 KV heads of 128): several query tiles, long-context decode. */
+    static void addLlamaAttention(List<OpCase> cases) {
+        int[][] shapes = {{1, 1, 4097, 4100}, {1, 130, 130, 136}, {2, 7, 300, 301}, {1, 1, 1000, 1000}};  // batch, nq, kvLen, capacity
+        for (int[] s : shapes) {
+            for (int variant = 0; variant < 2; variant++) {
+                int window = variant == 1 ? 77 : 0;
+                boolean masked = variant == 1;
+                String name = "attention llama batch=" + s[0] + " nq=" + s[1] + " kv=" + s[2] + "/" + s[3]
+                        + (masked ? " window=77 masked" : "");
+                cases.add(new OpCase(name, 1e-5, b -> runAttention(b, s[0], s[1], 32, 8, 128, s[2], s[3], true, window,
+                        masked)));
             }
         }
     }

@@ -1,0 +1,34 @@
+// The inner loops of attention over one tile of query rows × keys. attention.cpp holds the
+// portable version and all the bookkeeping (tiles, visibility, online softmax, split-K merge);
+// attention_avx2.cpp holds the AVX2/FMA version; use_avx2() chooses at run time.
+//
+// A "row" is one query head of one query: the rows of a tile are the heads of a GQA group for a
+// few consecutive queries, so each key and value row read from memory serves all of them.
+#ifndef LLMACCEL_ATTENTION_TILE_H
+#define LLMACCEL_ATTENTION_TILE_H
+
+#include <cstdint>
+
+namespace llm {
+
+struct AttentionTileKernels {
+    // s (rows, keys; row stride ld) = q (rows, head_dim) · kᵀ, key j at k + j * k_stride.
+    // v (keys rows at the same stride) is what accumulate() reads next: a hint to prefetch.
+    void (*scores)(float* s, int64_t ld, const float* q, int64_t rows, const float* k, int64_t k_stride,
+                   int64_t keys, int64_t head_dim, const float* v);
+
+    // One row of the online softmax: *max = max(*max, x), then x = exp(x - *max) in place.
+    // Returns the sum of the new x. When *max stays -inf (nothing visible) x becomes zeros.
+    float (*exp_row)(float* x, int64_t n, float* max);
+
+    // acc (rows, head_dim) += p (rows, keys; row stride ld) · v, value j at v + j * v_stride.
+    void (*accumulate)(float* acc, const float* p, int64_t ld, int64_t rows, const float* v, int64_t v_stride,
+                       int64_t keys, int64_t head_dim);
+};
+
+// The AVX2/FMA kernels; call only when use_avx2() is true.
+const AttentionTileKernels& attention_tile_kernels_avx2();
+
+}  // namespace llm
+
+#endif
