@@ -105,7 +105,7 @@ public final class DecodeReport {
                 for (int t = 0; t < n; t++) {
                     int from = (int) ((long) data.length * t / n);
                     int to = (int) ((long) data.length * (t + 1) / n);
-                    tasks.add(() -> sum(data, from, to));
+                    tasks.add(() -> MemoryRead.sum(data, from, to));
                 }
                 long t0 = System.nanoTime();
                 long check = 0;
@@ -124,25 +124,6 @@ public final class DecodeReport {
         } finally {
             pool.shutdown();
         }
-    }
-
-    /** Four independent sums, so the loop is bound by loads, not by one addition chain. */
-    private static long sum(long[] a, int from, int to) {
-        long s0 = 0;
-        long s1 = 0;
-        long s2 = 0;
-        long s3 = 0;
-        int i = from;
-        for (; i + 4 <= to; i += 4) {
-            s0 += a[i];
-            s1 += a[i + 1];
-            s2 += a[i + 2];
-            s3 += a[i + 3];
-        }
-        for (; i < to; i++) {
-            s0 += a[i];
-        }
-        return s0 + s1 + s2 + s3;
     }
 
     /** Time of a busy loop run on two threads at once over its time on one: about 1 when two cores are free. */
