@@ -39,9 +39,12 @@ public:
         workers_.clear();
         stop_ = false;
         threads_ = 1;
+        // A worker must start from the generation of now, not of when its thread gets to run:
+        // a region started before then would otherwise never be seen, and wait for it forever.
+        const uint64_t start = generation_.load(std::memory_order_acquire);
         for (int i = 1; i < n; i++) {
             try {
-                workers_.emplace_back([this] { worker_loop(); });
+                workers_.emplace_back([this, start] { worker_loop(start); });
             } catch (const std::exception&) {
                 threads_ = (int)workers_.size() + 1;
                 return false;
@@ -97,9 +100,8 @@ private:
         }
     }
 
-    void worker_loop() {
+    void worker_loop(uint64_t seen) {
         t_inside_region = true;
-        uint64_t seen = generation_.load(std::memory_order_acquire);
         for (;;) {
             int spins = 0;
             while (generation_.load(std::memory_order_acquire) == seen) {
