@@ -117,6 +117,22 @@ struct BlockQ6_K {          // 16 sub-blocks of 16, int8 scales
     uint16_t d;
 };
 
+// Scale j (0..7) and minimum j of the 12 packed bytes of a Q4_K/Q5_K super-block: 6 bits each,
+// the low 4 of j >= 4 in bytes 8..11, their top 2 in the top bits of bytes 0..7.
+inline int scale_k4(const uint8_t* s, int j) {
+    return j < 4 ? (s[j] & 63) : ((s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4));
+}
+inline int min_k4(const uint8_t* s, int j) {
+    return j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+}
+
+// The 32 high bits of a Q5_0/Q5_1 block (bit j belongs to value j).
+inline uint32_t load_u32(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
 static_assert(sizeof(BlockQ8_0) == 34, "Q8_0 block");
 static_assert(sizeof(BlockQ4_0) == 18, "Q4_0 block");
 static_assert(sizeof(BlockQ4_1) == 20, "Q4_1 block");

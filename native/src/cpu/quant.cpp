@@ -38,12 +38,6 @@ void dequantize_q4_1(const BlockQ4_1* b, float* y, int64_t nb) {
     }
 }
 
-uint32_t load_u32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
 void dequantize_q5_0(const BlockQ5_0* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
@@ -72,10 +66,6 @@ void dequantize_q5_1(const BlockQ5_1* b, float* y, int64_t nb) {
 }
 
 // ---- K-quants: decoding, operation by operation as the GGUF definition (bit-exact) -------------
-
-// Scale and minimum j (0..7) of the 12 packed bytes of a Q4_K/Q5_K super-block.
-int scale_k4(const uint8_t* s, int j) { return j < 4 ? (s[j] & 63) : ((s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4)); }
-int min_k4(const uint8_t* s, int j) { return j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4)); }
 
 void dequantize_q4_k(const BlockQ4_K* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++, y += kQKK) {

@@ -1,0 +1,267 @@
+// AVX-512 dot kernels: F, BW, VL, VNNI and VBMI (this file alone is compiled with those flags;
+// matmul.cpp calls it only when simd_level() allows). Types without a kernel here use AVX2's.
+//
+// The 32-value formats go two blocks per 512-bit register through vpdpbusd (unsigned weight bytes
+// times signed activation bytes, summed into 32-bit lanes). The weights' offset (8 or 16, or 128
+// for Q8_0's signed bytes flipped to unsigned) is paid by starting each sum at the activations'
+// precomputed corr lanes (-offset·Σx). The f16 scales of a group of blocks are gathered from two
+// loads with one vpermt2w and converted together, so a block's scale costs a fraction of an
+// instruction instead of a scalar load, convert and broadcast.
+#include <immintrin.h>
+
+#include "llmaccel/common.h"
+
+// GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
+// it; the warning is about the headers, not about this file.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "matmul_kernels.h"
+
+namespace llm {
+namespace {
+
+__m256i load256(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
+__m512i load512(const void* p) { return _mm512_loadu_si512(p); }
+
+// ---- 32-value blocks ---------------------------------------------------------------------------------
+
+template <class Block>
+struct Block32Traits;
+// kGroup: blocks whose scales are gathered at once (even; their d and m fields lie in 128 bytes).
+// kOffset: the unsigned weights' offset paid through corr (0: the type has a minimum instead).
+// kPairOrder: activations stored in pair order (nibble formats) or natural (Q8_0).
+template <>
+struct Block32Traits<BlockQ4_0> {
+    static constexpr int kGroup = 8, kOffset = 8;
+    static constexpr bool kPairOrder = true, kFifthBit = false, kMin = false;
+};
+template <>
+struct Block32Traits<BlockQ4_1> {
+    static constexpr int kGroup = 6, kOffset = 0;
+    static constexpr bool kPairOrder = true, kFifthBit = false, kMin = true;
+};
+template <>
+struct Block32Traits<BlockQ5_0> {
+    static constexpr int kGroup = 6, kOffset = 16;
+    static constexpr bool kPairOrder = true, kFifthBit = true, kMin = false;
+};
+template <>
+struct Block32Traits<BlockQ5_1> {
+    static constexpr int kGroup = 6, kOffset = 0;
+    static constexpr bool kPairOrder = true, kFifthBit = true, kMin = true;
+};
+template <>
+struct Block32Traits<BlockQ8_0> {
+    static constexpr int kGroup = 4, kOffset = 128;
+    static constexpr bool kPairOrder = false, kFifthBit = false, kMin = false;
+};
+
+// Unsigned weight bytes of blocks b[0], b[1] in the activations' order.
+__m512i pair_weights(const BlockQ8_0* b) {
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(load256(b[0].q)), load256(b[1].q), 1);
+    return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
+}
+
+template <class Block>
+__m512i pair_weights(const Block* b) {
+    __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b[1].q), reinterpret_cast<const __m128i*>(b[0].q));
+    __m512i nibbles = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
+    nibbles = _mm512_and_si512(nibbles, _mm512_set1_epi8(0x0f));
+    if constexpr (Block32Traits<Block>::kFifthBit) {
+        // byte i of the pair order takes bit (i % 16) + 16·(i / 32) of block (i / 16) % 2
+        const uint32_t h0 = load_u32(b[0].qh), h1 = load_u32(b[1].qh);
+        const uint64_t low = (h0 & 0xffff) | (h1 << 16), high = (h0 >> 16) | (h1 & 0xffff0000u);
+        nibbles = _mm512_mask_add_epi8(nibbles, _cvtu64_mask64(low | high << 32), nibbles, _mm512_set1_epi8(16));
+    }
+    return nibbles;
+}
+
+// Unsigned weight bytes of one block in natural order.
+__m256i single_weights(const BlockQ8_0& b) { return _mm256_xor_si256(load256(b.q), _mm256_set1_epi8((char)0x80)); }
+
+template <class Block>
+__m256i single_weights(const Block& b) {
+    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.q));
+    __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0f));
+    if constexpr (Block32Traits<Block>::kFifthBit) {
+        nibbles = _mm256_mask_add_epi8(nibbles, _cvtu32_mask32(load_u32(b.qh)), nibbles, _mm256_set1_epi8(16));
+    }
+    return nibbles;
+}
+
+template <class Block>
+struct Block32Kernel {
+    using T = Block32Traits<Block>;
+    static constexpr int kWords = (int)sizeof(Block) / 2;  // every block size is even
+    static_assert((T::kGroup - 1) * kWords + (T::kMin ? 2 : 1) <= 64, "a group's scales lie within two 64-byte loads");
+
+    // vpermt2w indices: lane i < 8 takes d of block i, lane 8 + i its m (where the type has one).
+    struct ScaleIndex {
+        alignas(64) uint16_t word[32];
+    };
+    static constexpr ScaleIndex scale_index() {
+        ScaleIndex s{};
+        for (int i = 0; i < T::kGroup; i++) {
+            s.word[i] = (uint16_t)(i * kWords);
+            s.word[8 + i] = (uint16_t)(i * kWords + 1);
+        }
+        return s;
+    }
+    static constexpr ScaleIndex kScaleIndex = scale_index();
+
+    // For each pair p of a group: the block (0 .. kGroup - 1) of each 32-bit lane of the pair's sums.
+    struct PairLanes {
+        alignas(64) int32_t block[T::kGroup / 2][16];
+    };
+    static constexpr PairLanes pair_lanes() {
+        PairLanes s{};
+        for (int p = 0; p < T::kGroup / 2; p++) {
+            for (int l = 0; l < 16; l++) s.block[p][l] = 2 * p + (T::kPairOrder ? (l >> 2) & 1 : l >> 3);
+        }
+        return s;
+    }
+    static constexpr PairLanes kPairLanes = pair_lanes();
+
+    // d (lanes 0..7) and m (lanes 8..15) of count blocks at base as floats, reading only their bytes.
+    static __m512 group_scales(const Block* base, int count, __m512i index) {
+        const int words = (count - 1) * kWords + (T::kMin ? 2 : 1);
+        const __mmask32 first = words >= 32 ? 0xffffffffu : (__mmask32)((1u << words) - 1);
+        const __mmask32 second = words <= 32 ? 0u : (__mmask32)((1ull << (words - 32)) - 1);
+        const char* bytes = reinterpret_cast<const char*>(base);
+        __m512i z0 = _mm512_maskz_loadu_epi16(first, bytes);
+        __m512i z1 = _mm512_maskz_loadu_epi16(second, bytes + 64);
+        return _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(z0, index, z1)));
+    }
+
+    template <int NX>
+    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
+        const Block* wb = static_cast<const Block*>(w);
+        const int64_t nb = k / kQK;
+        constexpr bool kCorr = T::kOffset != 0;
+        Q8Block32Row xr[NX];
+        __m512 acc[NX];
+        __m256 acc_min[NX];
+        for (int r = 0; r < NX; r++) {
+            xr[r] = q8_block32_row(x + r * x_stride, k, kCorr);
+            acc[r] = _mm512_setzero_ps();
+            acc_min[r] = _mm256_setzero_ps();
+        }
+        const __m512i index = _mm512_load_si512(kScaleIndex.word);
+        for (int64_t b = 0; b < nb; b += T::kGroup) {
+            const int count = (int)(nb - b < T::kGroup ? nb - b : T::kGroup);
+            const __mmask16 in_group = (__mmask16)((1u << count) - 1);
+            const __m512 dm = group_scales(wb + b, count, index);
+            __m512 ds[NX];
+            for (int r = 0; r < NX; r++) ds[r] = _mm512_mul_ps(dm, _mm512_maskz_loadu_ps(in_group, xr[r].d + b));
+            if constexpr (T::kMin) {
+                const __m256 mw = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dm), 1));
+                for (int r = 0; r < NX; r++) {
+                    acc_min[r] = _mm256_fmadd_ps(mw, _mm256_maskz_loadu_ps((__mmask8)in_group, xr[r].s + b), acc_min[r]);
+                }
+            }
+            int p = 0;
+            for (; 2 * p + 1 < count; p++) {
+                const __m512i wz = pair_weights(wb + b + 2 * p);
+                const int64_t first = b + 2 * p;
+                for (int r = 0; r < NX; r++) {
+                    __m512i start = kCorr ? load512(xr[r].corr + first * 8) : _mm512_setzero_si512();
+                    __m512i sum = _mm512_dpbusd_epi32(start, wz, load512(xr[r].q + first * kQK));
+                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(_mm512_load_si512(kPairLanes.block[p]), ds[r]), acc[r]);
+                }
+            }
+            if (2 * p < count) {  // the row's last block, unpaired, in natural order
+                const int64_t last = b + 2 * p;
+                const __m256i wy = single_weights(wb[last]);
+                const __m512i lane = _mm512_set1_epi32(2 * p);
+                for (int r = 0; r < NX; r++) {
+                    __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
+                    __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
+                    __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
+                    acc[r] = _mm512_add_ps(acc[r], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+                }
+            }
+        }
+        for (int r = 0; r < NX; r++) {
+            __m512 total = acc[r];
+            if constexpr (T::kMin) total = _mm512_add_ps(total, _mm512_zextps256_ps512(acc_min[r]));
+            out[r * out_stride] = _mm512_reduce_add_ps(total);
+        }
+    }
+};
+
+// ---- float weights: F32, F16, BF16; 16 values per step, the tail through masked loads -------------
+
+struct LoadF32 {
+    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
+        return _mm512_maskz_loadu_ps(m, static_cast<const float*>(w) + i);
+    }
+};
+struct LoadF16 {
+    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
+        return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, static_cast<const uint16_t*>(w) + i));
+    }
+};
+struct LoadBF16 {
+    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
+        __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t*>(w) + i);
+        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
+    }
+};
+
+template <class Load>
+struct FloatKernel {
+    template <int NX>
+    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
+        constexpr int U = NX == 1 ? 4 : 2;  // chains of FMAs in flight per row
+        const __mmask16 all = 0xffff;
+        const float* xr[NX];
+        __m512 acc[NX][U];
+        for (int r = 0; r < NX; r++) {
+            xr[r] = reinterpret_cast<const float*>(x + r * x_stride);
+            for (int u = 0; u < U; u++) acc[r][u] = _mm512_setzero_ps();
+        }
+        int64_t c = 0;
+        for (; c + 16 * U <= k; c += 16 * U) {
+            for (int u = 0; u < U; u++) {
+                const __m512 wv = Load::load16(w, c + 16 * u, all);
+                for (int r = 0; r < NX; r++) {
+                    acc[r][u] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xr[r] + c + 16 * u), acc[r][u]);
+                }
+            }
+        }
+        for (; c < k; c += 16) {
+            const __mmask16 m = k - c >= 16 ? all : (__mmask16)((1u << (k - c)) - 1);
+            const __m512 wv = Load::load16(w, c, m);
+            for (int r = 0; r < NX; r++) acc[r][0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, xr[r] + c), acc[r][0]);
+        }
+        for (int r = 0; r < NX; r++) {
+            for (int u = 1; u < U; u++) acc[r][0] = _mm512_add_ps(acc[r][0], acc[r][u]);
+            out[r * out_stride] = _mm512_reduce_add_ps(acc[r][0]);
+        }
+    }
+};
+
+constexpr XFormat kFloat{XKind::kF32, 0, false};
+
+template <class Block>
+DotKernel block32_kernel() {
+    using T = Block32Traits<Block>;
+    return {{XKind::kQ8Block32, T::kOffset, T::kPairOrder}, dot_rows<Block32Kernel<Block>>};
+}
+
+}  // namespace
+
+DotKernel dot_kernel_avx512(int type) {
+    switch (type) {
+        case LLM_TYPE_F32: return {kFloat, dot_rows<FloatKernel<LoadF32>>};
+        case LLM_TYPE_F16: return {kFloat, dot_rows<FloatKernel<LoadF16>>};
+        case LLM_TYPE_BF16: return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
+        case LLM_TYPE_Q8_0: return block32_kernel<BlockQ8_0>();
+        case LLM_TYPE_Q4_0: return block32_kernel<BlockQ4_0>();
+        case LLM_TYPE_Q4_1: return block32_kernel<BlockQ4_1>();
+        case LLM_TYPE_Q5_0: return block32_kernel<BlockQ5_0>();
+        case LLM_TYPE_Q5_1: return block32_kernel<BlockQ5_1>();
+        default: return {kFloat, nullptr};  // the K-quants: AVX2's kernels
+    }
+}
+
+}  // namespace llm
