@@ -106,39 +106,53 @@ template <class Block>
 struct NibbleKernel {
     static constexpr bool kMin = NibbleTraits<Block>::kOffset == 0;
 
+    // Adds the pair of blocks b, b + 1 to acc (one FMA chain per row).
+    template <int NX>
+    __attribute__((always_inline)) static inline void pair(const Block* wb, int64_t b, const Q8Block32Row* xr,
+                                                           __m256* acc, __m128* acc_min) {
+        __m256i lo, hi;
+        pair_nibbles(wb + b, lo, hi);
+        if constexpr (NibbleTraits<Block>::kFifthBit) pair_high_bits(wb + b, lo, hi);
+        const __m128 dw = two_halves(wb[b].d, wb[b + 1].d);
+        const __m256i first_four = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
+        for (int r = 0; r < NX; r++) {
+            const int8_t* q = xr[r].q + b * kQK;
+            // lanes 0..3 belong to block b, lanes 4..7 to block b + 1
+            __m256i p = sum_pairs(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),
+                                                   _mm256_maddubs_epi16(hi, load256(q + 32))));
+            if constexpr (!kMin) {
+                const int32_t* corr = xr[r].corr + b * 8;
+                p = _mm256_add_epi32(p, _mm256_add_epi32(load256(corr), load256(corr + 8)));
+            }
+            __m128 ds = _mm_mul_ps(dw, two_floats(xr[r].d + b));
+            __m256 scale = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(ds), first_four);
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), scale, acc[r]);
+            if constexpr (kMin) {
+                acc_min[r] = _mm_fmadd_ps(two_halves(wb[b].m, wb[b + 1].m), two_floats(xr[r].s + b), acc_min[r]);
+            }
+        }
+    }
+
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
         const Block* wb = static_cast<const Block*>(w);
         const int64_t nb = k / kQK;
         Q8Block32Row xr[NX];
-        __m256 acc[NX];
+        __m256 acc0[NX], acc1[NX];  // two FMA chains per row
         __m128 acc_min[NX];
         for (int r = 0; r < NX; r++) {
             xr[r] = q8_block32_row(x + r * x_stride, k, !kMin);
-            acc[r] = _mm256_setzero_ps();
+            acc0[r] = acc1[r] = _mm256_setzero_ps();
             acc_min[r] = _mm_setzero_ps();
         }
-        const __m256i first_four = _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1);
         int64_t b = 0;
-        for (; b + 2 <= nb; b += 2) {
-            __m256i lo, hi;
-            pair_nibbles(wb + b, lo, hi);
-            if constexpr (NibbleTraits<Block>::kFifthBit) pair_high_bits(wb + b, lo, hi);
-            const __m128 dw = two_halves(wb[b].d, wb[b + 1].d);
-            for (int r = 0; r < NX; r++) {
-                const int8_t* q = xr[r].q + b * kQK;
-                // lanes 0..3 belong to block b, lanes 4..7 to block b + 1
-                __m256i p = sum_pairs(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),
-                                                       _mm256_maddubs_epi16(hi, load256(q + 32))));
-                if constexpr (!kMin) {
-                    const int32_t* corr = xr[r].corr + b * 8;
-                    p = _mm256_add_epi32(p, _mm256_add_epi32(load256(corr), load256(corr + 8)));
-                }
-                __m128 ds = _mm_mul_ps(dw, two_floats(xr[r].d + b));
-                __m256 scale = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(ds), first_four);
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), scale, acc[r]);
-                if constexpr (kMin) acc_min[r] = _mm_fmadd_ps(two_halves(wb[b].m, wb[b + 1].m), two_floats(xr[r].s + b), acc_min[r]);
-            }
+        for (; b + 4 <= nb; b += 4) {
+            pair<NX>(wb, b, xr, acc0, acc_min);
+            pair<NX>(wb, b + 2, xr, acc1, acc_min);
+        }
+        if (b + 2 <= nb) {
+            pair<NX>(wb, b, xr, acc0, acc_min);
+            b += 2;
         }
         if (b < nb) {  // a trailing odd block, in natural order
             __m256i v = single_nibbles(wb[b]);
@@ -147,13 +161,13 @@ struct NibbleKernel {
             for (int r = 0; r < NX; r++) {
                 __m256i p = sum_pairs(_mm256_maddubs_epi16(v, load256(xr[r].q + b * kQK)));
                 if constexpr (!kMin) p = _mm256_add_epi32(p, load256(xr[r].corr + b * 8));
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xr[r].d[b]), acc[r]);
+                acc1[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xr[r].d[b]), acc1[r]);
                 if constexpr (kMin) acc_min[r] = _mm_add_ss(acc_min[r], _mm_set_ss(_cvtsh_ss(wb[b].m) * xr[r].s[b]));
             }
         }
         for (int r = 0; r < NX; r++) {
             __m128 m = acc_min[r];
-            out[r * out_stride] = hsum(acc[r]) + _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
+            out[r * out_stride] = hsum(_mm256_add_ps(acc0[r], acc1[r])) + _mm_cvtss_f32(_mm_add_ss(m, _mm_movehdup_ps(m)));
         }
     }
 };
@@ -161,26 +175,37 @@ struct NibbleKernel {
 // ---- Q8_0: signed weights, Σ_b (dw·dx)·Σ |w|·sign(q, w) --------------------------------------------
 
 struct Q8_0Kernel {
+    // Adds block b to acc (one FMA chain per row).
+    template <int NX>
+    __attribute__((always_inline)) static inline void block(const BlockQ8_0* wb, int64_t b, const Q8Block32Row* xr,
+                                                            __m256* acc) {
+        const __m256i wv = load256(wb[b].q);
+        const __m256i magnitude = _mm256_sign_epi8(wv, wv);
+        const float dw = _cvtsh_ss(wb[b].d);
+        for (int r = 0; r < NX; r++) {
+            __m256i signed_x = _mm256_sign_epi8(load256(xr[r].q + b * kQK), wv);
+            __m256i p = sum_pairs(_mm256_maddubs_epi16(magnitude, signed_x));
+            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xr[r].d[b]), acc[r]);
+        }
+    }
+
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
         const BlockQ8_0* wb = static_cast<const BlockQ8_0*>(w);
+        const int64_t nb = k / kQK;
         Q8Block32Row xr[NX];
-        __m256 acc[NX];
+        __m256 acc0[NX], acc1[NX];  // two FMA chains per row
         for (int r = 0; r < NX; r++) {
             xr[r] = q8_block32_row(x + r * x_stride, k, false);
-            acc[r] = _mm256_setzero_ps();
+            acc0[r] = acc1[r] = _mm256_setzero_ps();
         }
-        for (int64_t b = 0; b < k / kQK; b++) {
-            const __m256i wv = load256(wb[b].q);
-            const __m256i magnitude = _mm256_sign_epi8(wv, wv);
-            const float dw = _cvtsh_ss(wb[b].d);
-            for (int r = 0; r < NX; r++) {
-                __m256i signed_x = _mm256_sign_epi8(load256(xr[r].q + b * kQK), wv);
-                __m256i p = sum_pairs(_mm256_maddubs_epi16(magnitude, signed_x));
-                acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(dw * xr[r].d[b]), acc[r]);
-            }
+        int64_t b = 0;
+        for (; b + 2 <= nb; b += 2) {
+            block<NX>(wb, b, xr, acc0);
+            block<NX>(wb, b + 1, xr, acc1);
         }
-        for (int r = 0; r < NX; r++) out[r * out_stride] = hsum(acc[r]);
+        if (b < nb) block<NX>(wb, b, xr, acc0);
+        for (int r = 0; r < NX; r++) out[r * out_stride] = hsum(_mm256_add_ps(acc0[r], acc1[r]));
     }
 };
 
@@ -191,16 +216,10 @@ __m256i broadcast_byte(__m128i v, int i) {
     return _mm256_cvtepu8_epi16(_mm_shuffle_epi8(v, _mm_set1_epi8((char)i)));
 }
 
-// The 6-bit scales (bytes 0..7) and minimums (bytes 8..15) of a Q4_K/Q5_K super-block, four at
-// a time: scale_k4 / min_k4 on 32-bit words.
-__m128i unpack_scales_k4(const uint8_t* packed) {
-    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
-    const uint32_t w0 = load_u32(packed), w1 = load_u32(packed + 4), w2 = load_u32(packed + 8);
-    const uint32_t scales_lo = w0 & low6;
-    const uint32_t scales_hi = (w2 & low4) | (((w0 >> 6) & low2) << 4);
-    const uint32_t mins_lo = w1 & low6;
-    const uint32_t mins_hi = ((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4);
-    return _mm_setr_epi32((int)scales_lo, (int)scales_hi, (int)mins_lo, (int)mins_hi);
+// The 6-bit scales (bytes 0..7) and minimums (bytes 8..15) of a Q4_K/Q5_K super-block.
+__m128i scales_k4(const uint8_t* packed) {
+    const ScalesK4 s = unpack_scales_k4(packed);
+    return _mm_setr_epi32((int)s.scales_lo, (int)s.scales_hi, (int)s.mins_lo, (int)s.mins_hi);
 }
 
 // Q4_K / Q5_K: d·Σ_j sc_j·Σ q·q_x − dmin·Σ_j m_j·Σ q_x, times the activation scale.
@@ -220,7 +239,7 @@ struct K4Kernel {
         const __m256i m4 = _mm256_set1_epi8(0x0f);
         for (int64_t b = 0; b < k / kQKK; b++) {
             const Block& blk = wb[b];
-            const __m128i scales = unpack_scales_k4(blk.scales);
+            const __m128i scales = scales_k4(blk.scales);
             // minimum j paired with bsums 2j and 2j + 1
             const __m256i mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scales, scales));
             const float d = _cvtsh_ss(blk.d), dmin = _cvtsh_ss(blk.dmin);

@@ -1,5 +1,5 @@
 // AVX-512 dot kernels: F, BW, VL, VNNI and VBMI (this file alone is compiled with those flags;
-// matmul.cpp calls it only when simd_level() allows). Types without a kernel here use AVX2's.
+// matmul.cpp calls it only when simd_level() allows).
 //
 // The 32-value formats go two blocks per 512-bit register through vpdpbusd (unsigned weight bytes
 // times signed activation bytes, summed into 32-bit lanes). The weights' offset (8 or 16, or 128
@@ -9,10 +9,13 @@
 // instruction instead of a scalar load, convert and broadcast.
 #include <immintrin.h>
 
+#include <type_traits>
+
 #include "llmaccel/common.h"
 
 // GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
 // it; the warning is about the headers, not about this file.
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include "matmul_kernels.h"
 
@@ -132,59 +135,207 @@ struct Block32Kernel {
         return _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(z0, index, z1)));
     }
 
+    // Chains of FMAs in flight per activation row: a single row needs several to hide the latency.
+    template <int NX>
+    static constexpr int kChains = NX == 1 ? 4 : 2;
+
+    // Accumulates the count (<= kGroup) blocks from b: a full group with its pairs unrolled over
+    // the chains, or the row's last, partial one.
+    template <int NX, bool kFull>
+    __attribute__((always_inline)) static inline void group(const Block* wb, int64_t b, int count,
+                                                            const Q8Block32Row* xr, __m512 (*acc)[kChains<NX>],
+                                                            __m256* acc_min) {
+        constexpr bool kCorr = T::kOffset != 0;
+        const __mmask16 in_group = (__mmask16)((1u << count) - 1);
+        const __m512 dm = group_scales(wb + b, count, _mm512_load_si512(kScaleIndex.word));
+        __m512 ds[NX];
+        for (int r = 0; r < NX; r++) ds[r] = _mm512_mul_ps(dm, _mm512_maskz_loadu_ps(in_group, xr[r].d + b));
+        if constexpr (T::kMin) {
+            const __m256 mw = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dm), 1));
+            for (int r = 0; r < NX; r++) {
+                acc_min[r] = _mm256_fmadd_ps(mw, _mm256_maskz_loadu_ps((__mmask8)in_group, xr[r].s + b), acc_min[r]);
+            }
+        }
+        const int pairs = kFull ? T::kGroup / 2 : count / 2;
+#pragma GCC unroll 4
+        for (int p = 0; p < pairs; p++) {
+            const __m512i wz = pair_weights(wb + b + 2 * p);
+            const __m512i lanes = _mm512_load_si512(kPairLanes.block[p]);
+            const int64_t first = b + 2 * p;
+            const int chain = kFull ? p % kChains<NX> : 0;
+            for (int r = 0; r < NX; r++) {
+                __m512i start = kCorr ? load512(xr[r].corr + first * 8) : _mm512_setzero_si512();
+                __m512i sum = _mm512_dpbusd_epi32(start, wz, load512(xr[r].q + first * kQK));
+                acc[r][chain] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]),
+                                                acc[r][chain]);
+            }
+        }
+        if (!kFull && 2 * pairs < count) {  // the row's last block, unpaired, in natural order
+            const int64_t last = b + 2 * pairs;
+            const __m256i wy = single_weights(wb[last]);
+            const __m512i lane = _mm512_set1_epi32(2 * pairs);
+            for (int r = 0; r < NX; r++) {
+                __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
+                __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
+                __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
+                acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+            }
+        }
+    }
+
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
         const Block* wb = static_cast<const Block*>(w);
         const int64_t nb = k / kQK;
-        constexpr bool kCorr = T::kOffset != 0;
         Q8Block32Row xr[NX];
-        __m512 acc[NX];
+        __m512 acc[NX][kChains<NX>];
         __m256 acc_min[NX];
         for (int r = 0; r < NX; r++) {
-            xr[r] = q8_block32_row(x + r * x_stride, k, kCorr);
-            acc[r] = _mm512_setzero_ps();
+            xr[r] = q8_block32_row(x + r * x_stride, k, T::kOffset != 0);
+            for (int c = 0; c < kChains<NX>; c++) acc[r][c] = _mm512_setzero_ps();
             acc_min[r] = _mm256_setzero_ps();
         }
-        const __m512i index = _mm512_load_si512(kScaleIndex.word);
-        for (int64_t b = 0; b < nb; b += T::kGroup) {
-            const int count = (int)(nb - b < T::kGroup ? nb - b : T::kGroup);
-            const __mmask16 in_group = (__mmask16)((1u << count) - 1);
-            const __m512 dm = group_scales(wb + b, count, index);
-            __m512 ds[NX];
-            for (int r = 0; r < NX; r++) ds[r] = _mm512_mul_ps(dm, _mm512_maskz_loadu_ps(in_group, xr[r].d + b));
-            if constexpr (T::kMin) {
-                const __m256 mw = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(dm), 1));
-                for (int r = 0; r < NX; r++) {
-                    acc_min[r] = _mm256_fmadd_ps(mw, _mm256_maskz_loadu_ps((__mmask8)in_group, xr[r].s + b), acc_min[r]);
-                }
-            }
-            int p = 0;
-            for (; 2 * p + 1 < count; p++) {
-                const __m512i wz = pair_weights(wb + b + 2 * p);
-                const int64_t first = b + 2 * p;
-                for (int r = 0; r < NX; r++) {
-                    __m512i start = kCorr ? load512(xr[r].corr + first * 8) : _mm512_setzero_si512();
-                    __m512i sum = _mm512_dpbusd_epi32(start, wz, load512(xr[r].q + first * kQK));
-                    acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(_mm512_load_si512(kPairLanes.block[p]), ds[r]), acc[r]);
-                }
-            }
-            if (2 * p < count) {  // the row's last block, unpaired, in natural order
-                const int64_t last = b + 2 * p;
-                const __m256i wy = single_weights(wb[last]);
-                const __m512i lane = _mm512_set1_epi32(2 * p);
-                for (int r = 0; r < NX; r++) {
-                    __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
-                    __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
-                    __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
-                    acc[r] = _mm512_add_ps(acc[r], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
-                }
-            }
-        }
+        int64_t b = 0;
+        for (; b + T::kGroup <= nb; b += T::kGroup) group<NX, true>(wb, b, T::kGroup, xr, acc, acc_min);
+        if (b < nb) group<NX, false>(wb, b, (int)(nb - b), xr, acc, acc_min);
         for (int r = 0; r < NX; r++) {
-            __m512 total = acc[r];
+            __m512 total = acc[r][0];
+            for (int c = 1; c < kChains<NX>; c++) total = _mm512_add_ps(total, acc[r][c]);
             if constexpr (T::kMin) total = _mm512_add_ps(total, _mm512_zextps256_ps512(acc_min[r]));
             out[r * out_stride] = _mm512_reduce_add_ps(total);
         }
+    }
+};
+
+// ---- K-quants: two sub-blocks (64 values) per register through vpmaddubsw + vpmaddwd with the ----
+// sub-blocks' scales, summed in 32-bit lanes over the super-block and scaled once.
+
+// i16 lane l of the result = lane index[l] of the 16 i16 values in v (vpermw).
+__m512i pick_words(__m256i v, const uint16_t* index) {
+    return _mm512_permutexvar_epi16(_mm512_load_si512(index), _mm512_castsi256_si512(v));
+}
+
+// Word indices: for chunk c of a Q4_K/Q5_K super-block, lanes 0..15 take scale 2c, 16..31 scale 2c + 1;
+// for quarter pair t of a Q6_K half, lanes take the scale of their 16-value sub-block 4t + lane / 8.
+struct WordPicks {
+    alignas(64) uint16_t k4[4][32];
+    alignas(64) uint16_t k6[4][32];  // [2h + t]: half h, values 64t .. 64t + 63 of it
+};
+constexpr WordPicks word_picks() {
+    WordPicks p{};
+    for (int c = 0; c < 4; c++) {
+        for (int l = 0; l < 32; l++) {
+            p.k4[c][l] = (uint16_t)(2 * c + l / 16);
+            p.k6[c][l] = (uint16_t)(4 * c + l / 8);
+        }
+    }
+    return p;
+}
+constexpr WordPicks kWordPicks = word_picks();
+
+// Q4_K / Q5_K: d·Σ_j sc_j·Σ q·q_x − dmin·Σ_j m_j·Σ q_x, times the activation scale.
+template <bool kFifthBit>
+struct K4Kernel {
+    using Block = typename std::conditional<kFifthBit, BlockQ5_K, BlockQ4_K>::type;
+
+    template <int NX>
+    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
+        const Block* wb = static_cast<const Block*>(w);
+        const BlockQ8K* xr[NX];
+        __m512 acc[NX];
+        __m256 acc_min[NX];
+        for (int r = 0; r < NX; r++) {
+            xr[r] = reinterpret_cast<const BlockQ8K*>(x + r * x_stride);
+            acc[r] = _mm512_setzero_ps();
+            acc_min[r] = _mm256_setzero_ps();
+        }
+        const __m512i m4 = _mm512_set1_epi8(0x0f);
+        for (int64_t b = 0; b < k / kQKK; b++) {
+            const Block& blk = wb[b];
+            const ScalesK4 packed = unpack_scales_k4(blk.scales);
+            const __m128i scales8 = _mm_setr_epi32((int)packed.scales_lo, (int)packed.scales_hi, (int)packed.mins_lo,
+                                                   (int)packed.mins_hi);
+            const __m256i scales16 = _mm256_cvtepu8_epi16(scales8);  // scales 0..7, minimums 0..7
+            // minimum j paired with bsums 2j and 2j + 1
+            const __m256i mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(scales8, scales8));
+            __m512i sums[NX];
+            for (int r = 0; r < NX; r++) sums[r] = _mm512_setzero_si512();
+            __m256i high = _mm256_setzero_si256();
+            if constexpr (kFifthBit) high = load256(blk.qh);
+#pragma GCC unroll 4
+            for (int c = 0; c < 4; c++) {
+                // values 64c .. 64c + 31 (low nibbles: sub-block 2c), then 64c + 32 .. (high: 2c + 1)
+                const __m256i v = load256(blk.q + 32 * c);
+                __m512i wz = _mm512_and_si512(_mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1), m4);
+                if constexpr (kFifthBit) {
+                    const __mmask32 lo = _mm256_test_epi8_mask(high, _mm256_set1_epi8((char)(1 << (2 * c))));
+                    const __mmask32 hi = _mm256_test_epi8_mask(high, _mm256_set1_epi8((char)(2 << (2 * c))));
+                    wz = _mm512_mask_add_epi8(wz, _mm512_kunpackd(hi, lo), wz, _mm512_set1_epi8(16));
+                }
+                const __m512i s = pick_words(scales16, kWordPicks.k4[c]);
+                for (int r = 0; r < NX; r++) {
+                    __m512i p = _mm512_maddubs_epi16(wz, load512(xr[r][b].q + 64 * c));
+                    sums[r] = _mm512_add_epi32(sums[r], _mm512_madd_epi16(p, s));
+                }
+            }
+            const float d = _cvtsh_ss(blk.d), dmin = _cvtsh_ss(blk.dmin);
+            for (int r = 0; r < NX; r++) {
+                const float dx = xr[r][b].d;
+                __m256i m = _mm256_madd_epi16(load256(xr[r][b].bsums), mins);
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * dx), _mm512_cvtepi32_ps(sums[r]), acc[r]);
+                acc_min[r] = _mm256_fmadd_ps(_mm256_set1_ps(dmin * dx), _mm256_cvtepi32_ps(m), acc_min[r]);
+            }
+        }
+        for (int r = 0; r < NX; r++) {
+            out[r * out_stride] = _mm512_reduce_add_ps(_mm512_sub_ps(acc[r], _mm512_zextps256_ps512(acc_min[r])));
+        }
+    }
+};
+
+// Q6_K: d·Σ_j sc_j·(Σ u·q_x − 32·Σ q_x) with u = q + 32 in [0, 63], times the activation scale.
+struct Q6KKernel {
+    template <int NX>
+    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
+        const BlockQ6_K* wb = static_cast<const BlockQ6_K*>(w);
+        const BlockQ8K* xr[NX];
+        __m512 acc[NX];
+        for (int r = 0; r < NX; r++) {
+            xr[r] = reinterpret_cast<const BlockQ8K*>(x + r * x_stride);
+            acc[r] = _mm512_setzero_ps();
+        }
+        const __m512i m4 = _mm512_set1_epi8(0x0f), low2 = _mm512_set1_epi8(0x03), bits45 = _mm512_set1_epi8(0x30);
+        // the 2-bit pairs of quarter 0 (1) sit at bit 0 (2) of qh, those of quarter 2 (3) at bit 4 (6)
+        const __m512i shifts = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(2), 1);
+        for (int64_t b = 0; b < k / kQKK; b++) {
+            const BlockQ6_K& blk = wb[b];
+            const __m256i scales16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.scales)));
+            __m512i sums[NX];
+            for (int r = 0; r < NX; r++) {
+                // the offset's share, 32·Σ_j sc_j·Σ q_x, taken off up front
+                __m256i offset = _mm256_madd_epi16(load256(xr[r][b].bsums), scales16);
+                sums[r] = _mm512_zextsi256_si512(_mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(offset, 5)));
+            }
+#pragma GCC unroll 2
+            for (int h = 0; h < 2; h++) {
+                const __m512i ql = load512(blk.ql + 64 * h);  // quarters 0 | 1 (low nibbles), 2 | 3 (high)
+                const __m512i qh = _mm512_srlv_epi16(_mm512_broadcast_i64x4(load256(blk.qh + 32 * h)), shifts);
+                const __m512i u01 = _mm512_or_si512(_mm512_and_si512(ql, m4), _mm512_slli_epi16(_mm512_and_si512(qh, low2), 4));
+                const __m512i u23 = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(ql, 4), m4), _mm512_and_si512(qh, bits45));
+                const __m512i s01 = pick_words(scales16, kWordPicks.k6[2 * h]);
+                const __m512i s23 = pick_words(scales16, kWordPicks.k6[2 * h + 1]);
+                for (int r = 0; r < NX; r++) {
+                    const int8_t* q = xr[r][b].q + 128 * h;
+                    __m512i p01 = _mm512_madd_epi16(_mm512_maddubs_epi16(u01, load512(q)), s01);
+                    __m512i p23 = _mm512_madd_epi16(_mm512_maddubs_epi16(u23, load512(q + 64)), s23);
+                    sums[r] = _mm512_add_epi32(sums[r], _mm512_add_epi32(p01, p23));
+                }
+            }
+            const float d = _cvtsh_ss(blk.d);
+            for (int r = 0; r < NX; r++) {
+                acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(d * xr[r][b].d), _mm512_cvtepi32_ps(sums[r]), acc[r]);
+            }
+        }
+        for (int r = 0; r < NX; r++) out[r * out_stride] = _mm512_reduce_add_ps(acc[r]);
     }
 };
 
@@ -260,7 +411,10 @@ DotKernel dot_kernel_avx512(int type) {
         case LLM_TYPE_Q4_1: return block32_kernel<BlockQ4_1>();
         case LLM_TYPE_Q5_0: return block32_kernel<BlockQ5_0>();
         case LLM_TYPE_Q5_1: return block32_kernel<BlockQ5_1>();
-        default: return {kFloat, nullptr};  // the K-quants: AVX2's kernels
+        case LLM_TYPE_Q4_K: return {{XKind::kQ8K, 0, false}, dot_rows<K4Kernel<false>>};
+        case LLM_TYPE_Q5_K: return {{XKind::kQ8K, 0, false}, dot_rows<K4Kernel<true>>};
+        case LLM_TYPE_Q6_K: return {{XKind::kQ8K, 0, false}, dot_rows<Q6KKernel>};
+        default: return {kFloat, nullptr};
     }
 }
 

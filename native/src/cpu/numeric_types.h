@@ -126,6 +126,21 @@ inline int min_k4(const uint8_t* s, int j) {
     return j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
 }
 
+// All 8 scales and 8 minimums of a Q4_K/Q5_K super-block at once, as the bytes of four 32-bit
+// words: scales 0..3, scales 4..7, minimums 0..3, minimums 4..7 (scale_k4 / min_k4 on words).
+struct ScalesK4 {
+    uint32_t scales_lo, scales_hi, mins_lo, mins_hi;
+};
+inline ScalesK4 unpack_scales_k4(const uint8_t* packed) {
+    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
+    uint32_t w0, w1, w2;
+    std::memcpy(&w0, packed, 4);
+    std::memcpy(&w1, packed + 4, 4);
+    std::memcpy(&w2, packed + 8, 4);
+    return {w0 & low6, (w2 & low4) | (((w0 >> 6) & low2) << 4), w1 & low6,
+            ((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4)};
+}
+
 // The 32 high bits of a Q5_0/Q5_1 block (bit j belongs to value j).
 inline uint32_t load_u32(const uint8_t* p) {
     uint32_t v;
