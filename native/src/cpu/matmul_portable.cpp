@@ -81,20 +81,8 @@ void dot_block32(float* out, int64_t out_stride, const char* x, int64_t x_stride
 
 // ---- K-quants: integer sums per sub-block, scaled per super-block -------------------------------
 
-// value(sub-block j, element l) of a Q4_K or Q5_K super-block, without scale and minimum.
-int q4k_value(const BlockQ4_K& b, int j, int l) {
-    uint8_t byte = b.q[32 * (j / 2) + l];
-    return j % 2 == 0 ? (byte & 0xf) : (byte >> 4);
-}
-
-int q5k_value(const BlockQ5_K& b, int j, int l) {
-    uint8_t byte = b.q[32 * (j / 2) + l];
-    int low = j % 2 == 0 ? (byte & 0xf) : (byte >> 4);
-    return low | (((b.qh[l] >> j) & 1) << 4);
-}
-
 // Q4_K / Q5_K: Σ_j d·sc_j·Σ q·q_x − dmin·m_j·Σ q_x, times the activation scale.
-template <class Block, int (*Value)(const Block&, int, int)>
+template <class Block>
 void dot_k4(float* out, int64_t out_stride, const char* x, int64_t x_stride, int nx, const void* w, int64_t k) {
     const Block* blocks = static_cast<const Block*>(w);
     for (int r = 0; r < nx; r++) {
@@ -105,7 +93,7 @@ void dot_k4(float* out, int64_t out_stride, const char* x, int64_t x_stride, int
             int scaled = 0, mins = 0;
             for (int j = 0; j < 8; j++) {
                 int sum = 0;
-                for (int l = 0; l < 32; l++) sum += Value(blk, j, l) * xb[b].q[32 * j + l];
+                for (int l = 0; l < 32; l++) sum += value_k4(blk, j, l) * xb[b].q[32 * j + l];
                 scaled += scale_k4(blk.scales, j) * sum;
                 mins += min_k4(blk.scales, j) * (xb[b].bsums[2 * j] + xb[b].bsums[2 * j + 1]);
             }
@@ -166,8 +154,8 @@ DotKernel dot_kernel_portable(int type) {
         case LLM_TYPE_Q4_1: return {kBlock32, dot_block32<BlockQ4_1>};
         case LLM_TYPE_Q5_0: return {kBlock32, dot_block32<BlockQ5_0>};
         case LLM_TYPE_Q5_1: return {kBlock32, dot_block32<BlockQ5_1>};
-        case LLM_TYPE_Q4_K: return {kSuperBlock, dot_k4<BlockQ4_K, q4k_value>};
-        case LLM_TYPE_Q5_K: return {kSuperBlock, dot_k4<BlockQ5_K, q5k_value>};
+        case LLM_TYPE_Q4_K: return {kSuperBlock, dot_k4<BlockQ4_K>};
+        case LLM_TYPE_Q5_K: return {kSuperBlock, dot_k4<BlockQ5_K>};
         case LLM_TYPE_Q6_K: return {kSuperBlock, dot_q6_k};
         default: return {kFloat, nullptr};  // F32: OpenBLAS
     }

@@ -126,6 +126,18 @@ inline int min_k4(const uint8_t* s, int j) {
     return j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
 }
 
+// Value l (0..31) of sub-block j (0..7) of a Q4_K or Q5_K super-block, before scale and minimum:
+// chunk j / 2 holds sub-block j in its low nibbles if j is even, in its high ones if odd; Q5_K
+// adds bit j of qh[l] as the fifth bit.
+inline int value_k4(const BlockQ4_K& b, int j, int l) {
+    uint8_t byte = b.q[32 * (j / 2) + l];
+    return j % 2 == 0 ? (byte & 0xf) : (byte >> 4);
+}
+inline int value_k4(const BlockQ5_K& b, int j, int l) {
+    uint8_t byte = b.q[32 * (j / 2) + l];
+    return (j % 2 == 0 ? (byte & 0xf) : (byte >> 4)) | (((b.qh[l] >> j) & 1) << 4);
+}
+
 // All 8 scales and 8 minimums of a Q4_K/Q5_K super-block at once, as the bytes of four 32-bit
 // words: scales 0..3, scales 4..7, minimums 0..3, minimums 4..7 (scale_k4 / min_k4 on words).
 struct ScalesK4 {

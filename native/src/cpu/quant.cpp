@@ -67,37 +67,16 @@ void dequantize_q5_1(const BlockQ5_1* b, float* y, int64_t nb) {
 
 // ---- K-quants: decoding, operation by operation as the GGUF definition (bit-exact) -------------
 
-void dequantize_q4_k(const BlockQ4_K* b, float* y, int64_t nb) {
+// Q4_K / Q5_K: value = (d·sc_j)·q − dmin·m_j for sub-block j.
+template <class Block>
+void dequantize_k4(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++, y += kQKK) {
         float d = fp16_to_float(b[i].d);
         float dmin = fp16_to_float(b[i].dmin);
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * (float)scale_k4(b[i].scales, 2 * c), m1 = dmin * (float)min_k4(b[i].scales, 2 * c);
-            float d2 = d * (float)scale_k4(b[i].scales, 2 * c + 1), m2 = dmin * (float)min_k4(b[i].scales, 2 * c + 1);
-            for (int l = 0; l < 32; l++) {
-                uint8_t q = b[i].q[32 * c + l];
-                y[64 * c + l] = d1 * (float)(q & 0xf) - m1;
-                y[64 * c + 32 + l] = d2 * (float)(q >> 4) - m2;
-            }
-        }
-    }
-}
-
-void dequantize_q5_k(const BlockQ5_K* b, float* y, int64_t nb) {
-    for (int64_t i = 0; i < nb; i++, y += kQKK) {
-        float d = fp16_to_float(b[i].d);
-        float dmin = fp16_to_float(b[i].dmin);
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * (float)scale_k4(b[i].scales, 2 * c), m1 = dmin * (float)min_k4(b[i].scales, 2 * c);
-            float d2 = d * (float)scale_k4(b[i].scales, 2 * c + 1), m2 = dmin * (float)min_k4(b[i].scales, 2 * c + 1);
-            for (int l = 0; l < 32; l++) {
-                uint8_t q = b[i].q[32 * c + l];
-                uint8_t h = b[i].qh[l];
-                int lo = (q & 0xf) + (((h >> (2 * c)) & 1) << 4);
-                int hi = (q >> 4) + (((h >> (2 * c + 1)) & 1) << 4);
-                y[64 * c + l] = d1 * (float)lo - m1;
-                y[64 * c + 32 + l] = d2 * (float)hi - m2;
-            }
+        for (int j = 0; j < 8; j++) {
+            float scale = d * (float)scale_k4(b[i].scales, j);
+            float min = dmin * (float)min_k4(b[i].scales, j);
+            for (int l = 0; l < 32; l++) y[32 * j + l] = scale * (float)value_k4(b[i], j, l) - min;
         }
     }
 }
@@ -511,8 +490,8 @@ bool dequantize_row(int type, const void* src, float* dst, int64_t n) {
         case LLM_TYPE_Q4_1: dequantize_q4_1(static_cast<const BlockQ4_1*>(src), dst, n / kQK); return true;
         case LLM_TYPE_Q5_0: dequantize_q5_0(static_cast<const BlockQ5_0*>(src), dst, n / kQK); return true;
         case LLM_TYPE_Q5_1: dequantize_q5_1(static_cast<const BlockQ5_1*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q4_K: dequantize_q4_k(static_cast<const BlockQ4_K*>(src), dst, n / kQKK); return true;
-        case LLM_TYPE_Q5_K: dequantize_q5_k(static_cast<const BlockQ5_K*>(src), dst, n / kQKK); return true;
+        case LLM_TYPE_Q4_K: dequantize_k4(static_cast<const BlockQ4_K*>(src), dst, n / kQKK); return true;
+        case LLM_TYPE_Q5_K: dequantize_k4(static_cast<const BlockQ5_K*>(src), dst, n / kQKK); return true;
         case LLM_TYPE_Q6_K: dequantize_q6_k(static_cast<const BlockQ6_K*>(src), dst, n / kQKK); return true;
         default: return false;
     }

@@ -239,17 +239,29 @@ final class KQuants {
     }
 
     private static void decodeQ4K(byte[] in, int o, float[] y, int yo) {
+        decodeK4(in, o, y, yo, false);
+    }
+
+    /**
+     * Q4_K (nibbles at 16) or Q5_K (fifth bits at 16, nibbles at 48): value = d1·q − m1 for the
+     * low nibbles (sub-block 2c) and d2·q − m2 for the high ones (sub-block 2c + 1) of chunk c.
+     */
+    private static void decodeK4(byte[] in, int o, float[] y, int yo, boolean fifthBit) {
         float d = halfToFloat(getShort(in, o));
         float dmin = halfToFloat(getShort(in, o + 2));
+        int nibbles = o + (fifthBit ? 48 : 16);
         for (int c = 0; c < 4; c++) {
             float d1 = d * scaleK4(in, o + 4, 2 * c);
             float m1 = dmin * minK4(in, o + 4, 2 * c);
             float d2 = d * scaleK4(in, o + 4, 2 * c + 1);
             float m2 = dmin * minK4(in, o + 4, 2 * c + 1);
             for (int l = 0; l < 32; l++) {
-                int b = in[o + 16 + 32 * c + l] & 0xff;
-                y[yo + 64 * c + l] = d1 * (b & 0xf) - m1;
-                y[yo + 64 * c + 32 + l] = d2 * (b >>> 4) - m2;
+                int b = in[nibbles + 32 * c + l] & 0xff;
+                int h = fifthBit ? in[o + 16 + l] & 0xff : 0;
+                int lo = (b & 0xf) + (((h >>> (2 * c)) & 1) << 4);
+                int hi = (b >>> 4) + (((h >>> (2 * c + 1)) & 1) << 4);
+                y[yo + 64 * c + l] = d1 * lo - m1;
+                y[yo + 64 * c + 32 + l] = d2 * hi - m2;
             }
         }
     }
@@ -274,22 +286,7 @@ final class KQuants {
     }
 
     private static void decodeQ5K(byte[] in, int o, float[] y, int yo) {
-        float d = halfToFloat(getShort(in, o));
-        float dmin = halfToFloat(getShort(in, o + 2));
-        for (int c = 0; c < 4; c++) {
-            float d1 = d * scaleK4(in, o + 4, 2 * c);
-            float m1 = dmin * minK4(in, o + 4, 2 * c);
-            float d2 = d * scaleK4(in, o + 4, 2 * c + 1);
-            float m2 = dmin * minK4(in, o + 4, 2 * c + 1);
-            for (int l = 0; l < 32; l++) {
-                int b = in[o + 48 + 32 * c + l] & 0xff;
-                int h = in[o + 16 + l] & 0xff;
-                int lo = (b & 0xf) + (((h >>> (2 * c)) & 1) << 4);
-                int hi = (b >>> 4) + (((h >>> (2 * c + 1)) & 1) << 4);
-                y[yo + 64 * c + l] = d1 * lo - m1;
-                y[yo + 64 * c + 32 + l] = d2 * hi - m2;
-            }
-        }
+        decodeK4(in, o, y, yo, true);
     }
 
     // ---- Q6_K: 16 sub-blocks of 16 with signed 8-bit scales ----------------------------------------

@@ -1,5 +1,6 @@
 package dev.llmaccel.tensor;
 
+import static dev.llmaccel.backend.TestData.normal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,15 +40,6 @@ class CodecTest {
             case Q5_K -> 0.042;
             case Q6_K -> 0.021;
         };
-    }
-
-    static float[] normal(long seed, int n, double scale) {
-        Random r = new Random(seed);
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) {
-            x[i] = (float) (r.nextGaussian() * scale);
-        }
-        return x;
     }
 
     /** Normal values whose scale changes by up to 16x from one 32-value group to the next. */
