@@ -89,19 +89,22 @@ void prepare_block32_row(char* out, const float* x, int64_t k, const XFormat& f)
         int sum = 0;
         for (int j = 0; j < kQK; j++) sum += block[j];
         s[b] = d[b] * (float)sum;
-        // In pair order, block b keeps values 0..15 at 16t and 16..31 at 32 + 16t of its pair's
-        // 64 bytes (t = b % 2: its place in the pair).
-        const bool paired = f.pair_order && (b % 2 == 1 || b + 1 < nb);
-        const int t = (int)(b % 2);
-        for (int j = 0; j < kQK; j++) {
-            int64_t at = paired ? (b - t) * kQK + (j < 16 ? 16 * t + j : 32 + 16 * t + j - 16) : b * kQK + j;
-            q[at] = block[j];
+        int64_t first;
+        int size;
+        interleave_group(b, nb, f.interleave, &first, &size);
+        const int64_t t = b - first;
+        for (int j = 0; j < 16; j++) {
+            q[first * kQK + 16 * t + j] = block[j];
+            q[first * kQK + 16 * size + 16 * t + j] = block[16 + j];
         }
-    }
-    if (with_corr) {
-        auto* corr = const_cast<int32_t*>(row.corr);
-        for (int64_t g = 0; g < k / 4; g++) {
-            corr[g] = -f.offset * (q[4 * g] + q[4 * g + 1] + q[4 * g + 2] + q[4 * g + 3]);
+        if (with_corr) {
+            auto* corr = const_cast<int32_t*>(row.corr) + first * 8;
+            for (int lane = 0; lane < 4; lane++) {
+                int both = 0;
+                for (int j = 4 * lane; j < 4 * lane + 4; j++) both += block[j] + block[16 + j];
+                corr[4 * t + lane] = -f.offset * both;
+                corr[4 * size + 4 * t + lane] = 0;
+            }
         }
     }
 }

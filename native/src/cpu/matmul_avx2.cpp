@@ -120,10 +120,7 @@ struct NibbleKernel {
             // lanes 0..3 belong to block b, lanes 4..7 to block b + 1
             __m256i p = sum_pairs(_mm256_add_epi16(_mm256_maddubs_epi16(lo, load256(q)),
                                                    _mm256_maddubs_epi16(hi, load256(q + 32))));
-            if constexpr (!kMin) {
-                const int32_t* corr = xr[r].corr + b * 8;
-                p = _mm256_add_epi32(p, _mm256_add_epi32(load256(corr), load256(corr + 8)));
-            }
+            if constexpr (!kMin) p = _mm256_add_epi32(p, load256(xr[r].corr + b * 8));
             __m128 ds = _mm_mul_ps(dw, two_floats(xr[r].d + b));
             __m256 scale = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(ds), first_four);
             acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), scale, acc[r]);
@@ -429,19 +426,19 @@ void prepare_block32(char* out, const float* x, int64_t k, const XFormat& f) {
         const_cast<float*>(row.d)[b] = d;
         const_cast<float*>(row.s)[b] = d * (float)hsum_epi32(_mm_add_epi32(_mm256_castsi256_si128(fours),
                                                                           _mm256_extracti128_si256(fours, 1)));
-        const __m256i c = _mm256_mullo_epi32(fours, _mm256_set1_epi32(-f.offset));
-        if (f.pair_order && (b % 2 == 1 || b + 1 < nb)) {
-            // values 0..15 at 16t, 16..31 at 32 + 16t of the pair's 64 bytes (t = b % 2)
-            const int64_t t = b % 2, pair = b - t;
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(q + pair * kQK + 16 * t), _mm256_castsi256_si128(qv));
-            _mm_storeu_si128(reinterpret_cast<__m128i*>(q + pair * kQK + 32 + 16 * t), _mm256_extracti128_si256(qv, 1));
-            if (with_corr) {
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(corr + pair * 8 + 4 * t), _mm256_castsi256_si128(c));
-                _mm_storeu_si128(reinterpret_cast<__m128i*>(corr + pair * 8 + 8 + 4 * t), _mm256_extracti128_si256(c, 1));
-            }
-        } else {
-            _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + b * kQK), qv);
-            if (with_corr) _mm256_storeu_si256(reinterpret_cast<__m256i*>(corr + b * 8), c);
+        // corr: the sums of values 0..15 and 16..31 folded into the first half's four lanes
+        const __m128i c = _mm_mullo_epi32(_mm_add_epi32(_mm256_castsi256_si128(fours), _mm256_extracti128_si256(fours, 1)),
+                                          _mm_set1_epi32(-f.offset));
+        int64_t first;
+        int size;
+        interleave_group(b, nb, f.interleave, &first, &size);
+        const int64_t t = b - first;
+        auto store16 = [](void* at, __m128i v) { _mm_storeu_si128(static_cast<__m128i*>(at), v); };
+        store16(q + first * kQK + 16 * t, _mm256_castsi256_si128(qv));
+        store16(q + first * kQK + 16 * size + 16 * t, _mm256_extracti128_si256(qv, 1));
+        if (with_corr) {
+            store16(corr + first * 8 + 4 * t, c);
+            store16(corr + first * 8 + 4 * size + 4 * t, _mm_setzero_si128());
         }
     }
 }
@@ -462,12 +459,12 @@ void prepare_q8k(BlockQ8K* out, const float* x, int64_t k) {
     }
 }
 
-constexpr XFormat kFloat{XKind::kF32, 0, false};
-constexpr XFormat kSuperBlock{XKind::kQ8K, 0, false};
+constexpr XFormat kFloat{XKind::kF32, 0, 1};
+constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
 
 template <class Block>
 constexpr XFormat nibble_format() {
-    return {XKind::kQ8Block32, NibbleTraits<Block>::kOffset, true};
+    return {XKind::kQ8Block32, NibbleTraits<Block>::kOffset, 2};
 }
 
 }  // namespace
@@ -485,7 +482,7 @@ DotKernel dot_kernel_avx2(int type) {
         case LLM_TYPE_F32: return {kFloat, dot_rows<FloatKernel<LoadF32>>};
         case LLM_TYPE_F16: return {kFloat, dot_rows<FloatKernel<LoadF16>>};
         case LLM_TYPE_BF16: return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
-        case LLM_TYPE_Q8_0: return {{XKind::kQ8Block32, 0, false}, dot_rows<Q8_0Kernel>};
+        case LLM_TYPE_Q8_0: return {{XKind::kQ8Block32, 0, 1}, dot_rows<Q8_0Kernel>};
         case LLM_TYPE_Q4_0: return {nibble_format<BlockQ4_0>(), dot_rows<NibbleKernel<BlockQ4_0>>};
         case LLM_TYPE_Q4_1: return {nibble_format<BlockQ4_1>(), dot_rows<NibbleKernel<BlockQ4_1>>};
         case LLM_TYPE_Q5_0: return {nibble_format<BlockQ5_0>(), dot_rows<NibbleKernel<BlockQ5_0>>};

@@ -1,10 +1,10 @@
 // AVX-512 dot kernels: F, BW, VL, VNNI and VBMI (this file alone is compiled with those flags;
 // matmul.cpp calls it only when simd_level() allows).
 //
-// The 32-value formats go two blocks per 512-bit register through vpdpbusd (unsigned weight bytes
+// The 32-value formats go two or four blocks per step through vpdpbusd (unsigned weight bytes
 // times signed activation bytes, summed into 32-bit lanes). The weights' offset (8 or 16, or 128
 // for Q8_0's signed bytes flipped to unsigned) is paid by starting each sum at the activations'
-// precomputed corr lanes (-offset·Σx). The f16 scales of a group of blocks are gathered from two
+// precomputed corr lanes (-offset·Σx, see Q8Block32Row). The f16 scales of a group of blocks are gathered from two
 // loads with one vpermt2w and converted together, so a block's scale costs a fraction of an
 // instruction instead of a scalar load, convert and broadcast.
 #include <immintrin.h>
@@ -12,12 +12,12 @@
 #include <type_traits>
 
 #include "llmaccel/common.h"
+#include "matmul_kernels.h"
 
 // GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
 // it; the warning is about the headers, not about this file.
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#include "matmul_kernels.h"
 
 namespace llm {
 namespace {
@@ -29,53 +29,80 @@ __m512i load512(const void* p) { return _mm512_loadu_si512(p); }
 
 template <class Block>
 struct Block32Traits;
-// kGroup: blocks whose scales are gathered at once (even; their d and m fields lie in 128 bytes).
-// kOffset: the unsigned weights' offset paid through corr (0: the type has a minimum instead).
-// kPairOrder: activations stored in pair order (nibble formats) or natural (Q8_0).
+// kGroup: blocks whose scales are gathered at once (their d and m fields lie in 128 bytes).
+// kUnit: blocks per dot step: 4 for the nibble formats (activations interleaved by quads), 2 for
+// Q8_0 (two blocks in natural order). kOffset: the unsigned weights' offset, paid through corr
+// (0: the type has a minimum instead).
 template <>
 struct Block32Traits<BlockQ4_0> {
-    static constexpr int kGroup = 8, kOffset = 8;
-    static constexpr bool kPairOrder = true, kFifthBit = false, kMin = false;
+    static constexpr int kGroup = 8, kUnit = 4, kOffset = 8;
+    static constexpr bool kFifthBit = false, kMin = false;
 };
 template <>
 struct Block32Traits<BlockQ4_1> {
-    static constexpr int kGroup = 6, kOffset = 0;
-    static constexpr bool kPairOrder = true, kFifthBit = false, kMin = true;
+    static constexpr int kGroup = 4, kUnit = 4, kOffset = 0;
+    static constexpr bool kFifthBit = false, kMin = true;
 };
 template <>
 struct Block32Traits<BlockQ5_0> {
-    static constexpr int kGroup = 6, kOffset = 16;
-    static constexpr bool kPairOrder = true, kFifthBit = true, kMin = false;
+    static constexpr int kGroup = 4, kUnit = 4, kOffset = 16;
+    static constexpr bool kFifthBit = true, kMin = false;
 };
 template <>
 struct Block32Traits<BlockQ5_1> {
-    static constexpr int kGroup = 6, kOffset = 0;
-    static constexpr bool kPairOrder = true, kFifthBit = true, kMin = true;
+    static constexpr int kGroup = 4, kUnit = 4, kOffset = 0;
+    static constexpr bool kFifthBit = true, kMin = true;
 };
 template <>
 struct Block32Traits<BlockQ8_0> {
-    static constexpr int kGroup = 4, kOffset = 128;
-    static constexpr bool kPairOrder = false, kFifthBit = false, kMin = false;
+    static constexpr int kGroup = 4, kUnit = 2, kOffset = 128;
+    static constexpr bool kFifthBit = false, kMin = false;
 };
 
-// Unsigned weight bytes of blocks b[0], b[1] in the activations' order.
-__m512i pair_weights(const BlockQ8_0* b) {
-    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(load256(b[0].q)), load256(b[1].q), 1);
-    return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
+__m128i load128(const void* p) { return _mm_loadu_si128(static_cast<const __m128i*>(p)); }
+
+// Nibble formats, four blocks b[0..3] interleaved: lo = values 0..15 of each, hi = values 16..31.
+template <class Block>
+void quad_weights(const Block* b, __m512i& lo, __m512i& hi) {
+    __m512i v = _mm512_castsi128_si512(load128(b[0].q));
+    v = _mm512_inserti32x4(v, load128(b[1].q), 1);
+    v = _mm512_inserti32x4(v, load128(b[2].q), 2);
+    v = _mm512_inserti32x4(v, load128(b[3].q), 3);
+    const __m512i m4 = _mm512_set1_epi8(0x0f);
+    lo = _mm512_and_si512(v, m4);
+    hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), m4);
+    if constexpr (Block32Traits<Block>::kFifthBit) {
+        uint64_t lo_bits = 0, hi_bits = 0;  // byte 16t + j takes bit j (lo) or 16 + j (hi) of block t
+        for (int t = 0; t < 4; t++) {
+            const uint32_t h = load_u32(b[t].qh);
+            lo_bits |= (uint64_t)(h & 0xffff) << (16 * t);
+            hi_bits |= (uint64_t)(h >> 16) << (16 * t);
+        }
+        const __m512i sixteen = _mm512_set1_epi8(16);
+        lo = _mm512_mask_add_epi8(lo, _cvtu64_mask64(lo_bits), lo, sixteen);
+        hi = _mm512_mask_add_epi8(hi, _cvtu64_mask64(hi_bits), hi, sixteen);
+    }
 }
 
+// The same for the pair of blocks a row may end with: lo = values 0..15 of b[0], b[1], hi = 16..31.
 template <class Block>
-__m512i pair_weights(const Block* b) {
-    __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b[1].q), reinterpret_cast<const __m128i*>(b[0].q));
-    __m512i nibbles = _mm512_inserti64x4(_mm512_castsi256_si512(v), _mm256_srli_epi16(v, 4), 1);
-    nibbles = _mm512_and_si512(nibbles, _mm512_set1_epi8(0x0f));
+void pair_weights(const Block* b, __m256i& lo, __m256i& hi) {
+    const __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(b[1].q), reinterpret_cast<const __m128i*>(b[0].q));
+    const __m256i m4 = _mm256_set1_epi8(0x0f);
+    lo = _mm256_and_si256(v, m4);
+    hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
     if constexpr (Block32Traits<Block>::kFifthBit) {
-        // byte i of the pair order takes bit (i % 16) + 16·(i / 32) of block (i / 16) % 2
         const uint32_t h0 = load_u32(b[0].qh), h1 = load_u32(b[1].qh);
-        const uint64_t low = (h0 & 0xffff) | (h1 << 16), high = (h0 >> 16) | (h1 & 0xffff0000u);
-        nibbles = _mm512_mask_add_epi8(nibbles, _cvtu64_mask64(low | high << 32), nibbles, _mm512_set1_epi8(16));
+        const __m256i sixteen = _mm256_set1_epi8(16);
+        lo = _mm256_mask_add_epi8(lo, _cvtu32_mask32((h0 & 0xffff) | (h1 << 16)), lo, sixteen);
+        hi = _mm256_mask_add_epi8(hi, _cvtu32_mask32((h0 >> 16) | (h1 & 0xffff0000u)), hi, sixteen);
     }
-    return nibbles;
+}
+
+// Q8_0: two blocks in natural order, flipped to unsigned (+128).
+__m512i natural_pair_weights(const BlockQ8_0* b) {
+    __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(load256(b[0].q)), load256(b[1].q), 1);
+    return _mm512_xor_si512(v, _mm512_set1_epi8((char)0x80));
 }
 
 // Unsigned weight bytes of one block in natural order.
@@ -83,7 +110,7 @@ __m256i single_weights(const BlockQ8_0& b) { return _mm256_xor_si256(load256(b.q
 
 template <class Block>
 __m256i single_weights(const Block& b) {
-    __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.q));
+    __m128i v = load128(b.q);
     __m256i nibbles = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0f));
     if constexpr (Block32Traits<Block>::kFifthBit) {
         nibbles = _mm256_mask_add_epi8(nibbles, _cvtu32_mask32(load_u32(b.qh)), nibbles, _mm256_set1_epi8(16));
@@ -95,7 +122,9 @@ template <class Block>
 struct Block32Kernel {
     using T = Block32Traits<Block>;
     static constexpr int kWords = (int)sizeof(Block) / 2;  // every block size is even
+    static constexpr bool kCorr = T::kOffset != 0;
     static_assert((T::kGroup - 1) * kWords + (T::kMin ? 2 : 1) <= 64, "a group's scales lie within two 64-byte loads");
+    static_assert(T::kGroup % T::kUnit == 0, "groups hold whole units");
 
     // vpermt2w indices: lane i < 8 takes d of block i, lane 8 + i its m (where the type has one).
     struct ScaleIndex {
@@ -111,43 +140,54 @@ struct Block32Kernel {
     }
     static constexpr ScaleIndex kScaleIndex = scale_index();
 
-    // For each pair p of a group: the block (0 .. kGroup - 1) of each 32-bit lane of the pair's sums.
-    struct PairLanes {
-        alignas(64) int32_t block[T::kGroup / 2][16];
+    // For each unit u of a group: the block (0 .. kGroup - 1) of each 32-bit lane of its sums.
+    struct UnitLanes {
+        alignas(64) int32_t block[T::kGroup / T::kUnit][16];
     };
-    static constexpr PairLanes pair_lanes() {
-        PairLanes s{};
-        for (int p = 0; p < T::kGroup / 2; p++) {
-            for (int l = 0; l < 16; l++) s.block[p][l] = 2 * p + (T::kPairOrder ? (l >> 2) & 1 : l >> 3);
+    static constexpr UnitLanes unit_lanes() {
+        UnitLanes s{};
+        for (int u = 0; u < T::kGroup / T::kUnit; u++) {
+            for (int l = 0; l < 16; l++) s.block[u][l] = T::kUnit * u + l / (16 / T::kUnit);
         }
         return s;
     }
-    static constexpr PairLanes kPairLanes = pair_lanes();
+    static constexpr UnitLanes kUnitLanes = unit_lanes();
 
     // d (lanes 0..7) and m (lanes 8..15) of count blocks at base as floats, reading only their bytes.
-    static __m512 group_scales(const Block* base, int count, __m512i index) {
+    static __m512 group_scales(const Block* base, int count) {
         const int words = (count - 1) * kWords + (T::kMin ? 2 : 1);
         const __mmask32 first = words >= 32 ? 0xffffffffu : (__mmask32)((1u << words) - 1);
         const __mmask32 second = words <= 32 ? 0u : (__mmask32)((1ull << (words - 32)) - 1);
         const char* bytes = reinterpret_cast<const char*>(base);
         __m512i z0 = _mm512_maskz_loadu_epi16(first, bytes);
         __m512i z1 = _mm512_maskz_loadu_epi16(second, bytes + 64);
-        return _mm512_cvtph_ps(_mm512_castsi512_si256(_mm512_permutex2var_epi16(z0, index, z1)));
+        __m512i halves = _mm512_permutex2var_epi16(z0, _mm512_load_si512(kScaleIndex.word), z1);
+        return _mm512_cvtph_ps(_mm512_castsi512_si256(halves));
     }
 
     // Chains of FMAs in flight per activation row: a single row needs several to hide the latency.
     template <int NX>
     static constexpr int kChains = NX == 1 ? 4 : 2;
 
-    // Accumulates the count (<= kGroup) blocks from b: a full group with its pairs unrolled over
-    // the chains, or the row's last, partial one.
+    // Integer sums of the unit from block `first` with activation row x: 16 lanes of kUnit blocks.
+    static __m512i unit_sums(int64_t first, const Q8Block32Row& x, const __m512i* w) {
+        const int8_t* q = x.q + first * kQK;
+        const __m512i start = kCorr ? load512(x.corr + first * 8) : _mm512_setzero_si512();
+        if constexpr (T::kUnit == 4) {
+            return _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(start, w[0], load512(q)), w[1], load512(q + 64));
+        } else {
+            return _mm512_dpbusd_epi32(start, w[0], load512(q));
+        }
+    }
+
+    // Accumulates the count (<= kGroup) blocks from b: a full group with its units unrolled over
+    // the chains, or the row's last, partial one with its leftover pair and single block.
     template <int NX, bool kFull>
     __attribute__((always_inline)) static inline void group(const Block* wb, int64_t b, int count,
                                                             const Q8Block32Row* xr, __m512 (*acc)[kChains<NX>],
                                                             __m256* acc_min) {
-        constexpr bool kCorr = T::kOffset != 0;
         const __mmask16 in_group = (__mmask16)((1u << count) - 1);
-        const __m512 dm = group_scales(wb + b, count, _mm512_load_si512(kScaleIndex.word));
+        const __m512 dm = group_scales(wb + b, count);
         __m512 ds[NX];
         for (int r = 0; r < NX; r++) ds[r] = _mm512_mul_ps(dm, _mm512_maskz_loadu_ps(in_group, xr[r].d + b));
         if constexpr (T::kMin) {
@@ -156,29 +196,49 @@ struct Block32Kernel {
                 acc_min[r] = _mm256_fmadd_ps(mw, _mm256_maskz_loadu_ps((__mmask8)in_group, xr[r].s + b), acc_min[r]);
             }
         }
-        const int pairs = kFull ? T::kGroup / 2 : count / 2;
+        const int units = kFull ? T::kGroup / T::kUnit : count / T::kUnit;
 #pragma GCC unroll 4
-        for (int p = 0; p < pairs; p++) {
-            const __m512i wz = pair_weights(wb + b + 2 * p);
-            const __m512i lanes = _mm512_load_si512(kPairLanes.block[p]);
-            const int64_t first = b + 2 * p;
-            const int chain = kFull ? p % kChains<NX> : 0;
+        for (int u = 0; u < units; u++) {
+            const int64_t first = b + T::kUnit * u;
+            __m512i w[2];
+            if constexpr (T::kUnit == 4) {
+                quad_weights(wb + first, w[0], w[1]);
+            } else {
+                w[0] = natural_pair_weights(wb + first);
+            }
+            const __m512i lanes = _mm512_load_si512(kUnitLanes.block[u]);
+            const int chain = kFull ? u % kChains<NX> : 0;
             for (int r = 0; r < NX; r++) {
-                __m512i start = kCorr ? load512(xr[r].corr + first * 8) : _mm512_setzero_si512();
-                __m512i sum = _mm512_dpbusd_epi32(start, wz, load512(xr[r].q + first * kQK));
-                acc[r][chain] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]),
-                                                acc[r][chain]);
+                __m512i sum = unit_sums(first, xr[r], w);
+                acc[r][chain] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]), acc[r][chain]);
             }
         }
-        if (!kFull && 2 * pairs < count) {  // the row's last block, unpaired, in natural order
-            const int64_t last = b + 2 * pairs;
-            const __m256i wy = single_weights(wb[last]);
-            const __m512i lane = _mm512_set1_epi32(2 * pairs);
-            for (int r = 0; r < NX; r++) {
-                __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
-                __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
-                __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
-                acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+        if constexpr (!kFull) {
+            int i = units * T::kUnit;
+            if (T::kUnit == 4 && i + 2 <= count) {  // a leftover pair, interleaved by two
+                const int64_t first = b + i;
+                __m256i lo, hi;
+                pair_weights(wb + first, lo, hi);
+                const __m512i lanes = _mm512_castsi256_si512(_mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1));
+                for (int r = 0; r < NX; r++) {
+                    const int8_t* q = xr[r].q + first * kQK;
+                    __m256i start = kCorr ? load256(xr[r].corr + first * 8) : _mm256_setzero_si256();
+                    __m256i sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(start, lo, load256(q)), hi, load256(q + 32));
+                    __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lanes, ds[r]));
+                    acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+                }
+                i += 2;
+            }
+            if (i < count) {  // the row's last block, in natural order
+                const int64_t last = b + i;
+                const __m256i wy = single_weights(wb[last]);
+                const __m512i lane = _mm512_set1_epi32(i);
+                for (int r = 0; r < NX; r++) {
+                    __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
+                    __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
+                    __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
+                    acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+                }
             }
         }
     }
@@ -191,7 +251,7 @@ struct Block32Kernel {
         __m512 acc[NX][kChains<NX>];
         __m256 acc_min[NX];
         for (int r = 0; r < NX; r++) {
-            xr[r] = q8_block32_row(x + r * x_stride, k, T::kOffset != 0);
+            xr[r] = q8_block32_row(x + r * x_stride, k, kCorr);
             for (int c = 0; c < kChains<NX>; c++) acc[r][c] = _mm512_setzero_ps();
             acc_min[r] = _mm256_setzero_ps();
         }
@@ -391,12 +451,13 @@ struct FloatKernel {
     }
 };
 
-constexpr XFormat kFloat{XKind::kF32, 0, false};
+constexpr XFormat kFloat{XKind::kF32, 0, 1};
 
 template <class Block>
 DotKernel block32_kernel() {
     using T = Block32Traits<Block>;
-    return {{XKind::kQ8Block32, T::kOffset, T::kPairOrder}, dot_rows<Block32Kernel<Block>>};
+    // the nibble formats' quads and their leftover pair; Q8_0 in natural order
+    return {{XKind::kQ8Block32, T::kOffset, T::kUnit == 4 ? 4 : 1}, dot_rows<Block32Kernel<Block>>};
 }
 
 }  // namespace
@@ -411,9 +472,9 @@ DotKernel dot_kernel_avx512(int type) {
         case LLM_TYPE_Q4_1: return block32_kernel<BlockQ4_1>();
         case LLM_TYPE_Q5_0: return block32_kernel<BlockQ5_0>();
         case LLM_TYPE_Q5_1: return block32_kernel<BlockQ5_1>();
-        case LLM_TYPE_Q4_K: return {{XKind::kQ8K, 0, false}, dot_rows<K4Kernel<false>>};
-        case LLM_TYPE_Q5_K: return {{XKind::kQ8K, 0, false}, dot_rows<K4Kernel<true>>};
-        case LLM_TYPE_Q6_K: return {{XKind::kQ8K, 0, false}, dot_rows<Q6KKernel>};
+        case LLM_TYPE_Q4_K: return {{XKind::kQ8K, 0, 1}, dot_rows<K4Kernel<false>>};
+        case LLM_TYPE_Q5_K: return {{XKind::kQ8K, 0, 1}, dot_rows<K4Kernel<true>>};
+        case LLM_TYPE_Q6_K: return {{XKind::kQ8K, 0, 1}, dot_rows<Q6KKernel>};
         default: return {kFloat, nullptr};
     }
 }

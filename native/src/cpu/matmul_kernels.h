@@ -29,14 +29,38 @@ enum class XKind {
 struct XFormat {
     XKind kind;
     // kQ8Block32 only:
-    int offset;       // corr[g] = -offset * (sum of stored q bytes 4g .. 4g+3); 0: no corr array
-    bool pair_order;  // each pair of blocks stored as [b0 0..15, b1 0..15, b0 16..31, b1 16..31]
-                      // (a trailing odd block stays in natural order)
+    int offset;      // the weights' offset that corr pays for; 0: no corr array (see Q8Block32Row)
+    int interleave;  // 1, 2 or 4: groups of this many blocks store all their values 0..15, block
+                     // after block, then all their values 16..31 (the layout of unpacked nibbles);
+                     // 1 is natural order. See interleave_group.
 };
+
+// The group of interleaved blocks that block b of a row of nb blocks belongs to (its first block
+// and size): groups of `interleave` blocks from the row's start, then a pair and a single block
+// for what is left. Block first + t of a group of size s keeps its values 0..15 at stored bytes
+// 32·first + 16t and its values 16..31 at 32·first + 16s + 16t.
+inline void interleave_group(int64_t b, int64_t nb, int interleave, int64_t* first, int* size) {
+    const int64_t whole = nb - nb % interleave;
+    if (b < whole) {
+        *first = b - b % interleave;
+        *size = interleave;
+    } else if (nb - whole >= 2 && b < whole + 2) {
+        *first = whole;
+        *size = 2;
+    } else {
+        *first = b;
+        *size = 1;
+    }
+}
 
 // One prepared activation row of k values in the kQ8Block32 format, as arrays at 64-byte-aligned
 // offsets of the row: q (k int8), corr (k / 4 int32, when offset != 0), d (k / 32 float: the
 // block scales) and s (k / 32 float: d × Σq, for the weight types with a minimum).
+//
+// corr has a 32-bit lane for every 4 stored bytes. A kernel starts its integer sums from the
+// lanes that line up with the first half of a group (the values 0..15 of its blocks); those hold
+// -offset × Σ of their 4 values and of the 4 values 16 further on, the lanes of the second half
+// hold 0. So unsigned weights stored with an offset need no correction in the kernel's loop.
 struct Q8Block32Row {
     const int8_t* q;
     const int32_t* corr;

@@ -139,9 +139,9 @@ void dot_half(float* out, int64_t out_stride, const char* x, int64_t x_stride, i
     }
 }
 
-constexpr XFormat kFloat{XKind::kF32, 0, false};
-constexpr XFormat kBlock32{XKind::kQ8Block32, 0, false};
-constexpr XFormat kSuperBlock{XKind::kQ8K, 0, false};
+constexpr XFormat kFloat{XKind::kF32, 0, 1};
+constexpr XFormat kBlock32{XKind::kQ8Block32, 0, 1};
+constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
 
 }  // namespace
 

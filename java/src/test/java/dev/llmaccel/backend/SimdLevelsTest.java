@@ -1,6 +1,8 @@
 package dev.llmaccel.backend;
 
 import static dev.llmaccel.backend.TestData.assertClose;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
@@ -21,6 +24,19 @@ import org.junit.jupiter.api.TestFactory;
 class SimdLevelsTest {
 
     static final String[] LEVELS = {"portable", "avx2", "avx512"};
+
+    @Test
+    void levelCapIsClampedAndNeverAboveTheCpu() {
+        try (Backend cpu = Backends.cpu()) {
+            int top = CpuRuntime.llm_cpu_simd_limit(99);
+            assertTrue(top >= 0 && top < LEVELS.length, "top level " + top);
+            assertEquals(0, CpuRuntime.llm_cpu_simd_limit(-7));
+            assertEquals(Math.min(1, top), CpuRuntime.llm_cpu_simd_limit(1));
+            assertEquals(top, CpuRuntime.llm_cpu_simd_limit(LEVELS.length - 1));
+        } finally {
+            CpuRuntime.llm_cpu_simd_limit(LEVELS.length - 1);
+        }
+    }
 
     @TestFactory
     Stream<DynamicNode> matmulAtEveryLevel() {
