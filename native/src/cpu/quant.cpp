@@ -131,20 +131,31 @@ float signed_abs_max(const float* x, int n) {
     return max;
 }
 
-// C's conversion of a rounded float to a small code, as the GGUF reference writes it:
-// truncation to int8 then a cap at top. Finite inputs stay within [0, top].
-int truncate_code(float v, int top) { return std::min(top, (int)(int8_t)(int)v); }
+// The codes of the 32 values of a block as the GGUF reference makes them: (x - sub) * id + add,
+// truncated to int8 as C converts it, then capped at top. Finite inputs give codes in [0, top].
+void block_codes(const float* x, float sub, float id, float add, int top, int* codes) {
+    for (int j = 0; j < kQK; j++) codes[j] = std::min(top, (int)(int8_t)(int)((x[j] - sub) * id + add));
+}
+
+// Low nibbles of codes j and j + 16 in byte j.
+void pack_nibbles(const int* codes, uint8_t* q) {
+    for (int j = 0; j < 16; j++) q[j] = (uint8_t)((codes[j] & 0xf) | ((codes[16 + j] & 0xf) << 4));
+}
+
+// Bit 4 of code j in bit j.
+void pack_fifth_bits(const int* codes, uint8_t* qh) {
+    uint32_t bits = 0;
+    for (int j = 0; j < kQK; j++) bits |= (uint32_t)((codes[j] >> 4) & 1) << j;
+    std::memcpy(qh, &bits, 4);
+}
 
 void quantize_q4_0(const float* x, BlockQ4_0* b, int64_t nb) {
+    int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float d = signed_abs_max(x, kQK) / -8.0f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
         b[i].d = float_to_fp16(d);
-        for (int j = 0; j < 16; j++) {
-            int lo = truncate_code(x[j] * id + 8.5f, 15);
-            int hi = truncate_code(x[16 + j] * id + 8.5f, 15);
-            b[i].q[j] = (uint8_t)(lo | (hi << 4));
-        }
+        block_codes(x, 0.0f, d != 0 ? 1.0f / d : 0.0f, 8.5f, 15, codes);
+        pack_nibbles(codes, b[i].q);
     }
 }
 
@@ -158,55 +169,40 @@ void min_max(const float* x, int n, float* min, float* max) {
 }
 
 void quantize_q4_1(const float* x, BlockQ4_1* b, int64_t nb) {
+    int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float min, max;
         min_max(x, kQK, &min, &max);
         float d = (max - min) / 15.0f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
         b[i].d = float_to_fp16(d);
         b[i].m = float_to_fp16(min);
-        for (int j = 0; j < 16; j++) {
-            int lo = truncate_code((x[j] - min) * id + 0.5f, 15);
-            int hi = truncate_code((x[16 + j] - min) * id + 0.5f, 15);
-            b[i].q[j] = (uint8_t)(lo | (hi << 4));
-        }
+        block_codes(x, min, d != 0 ? 1.0f / d : 0.0f, 0.5f, 15, codes);
+        pack_nibbles(codes, b[i].q);
     }
 }
 
 void quantize_q5_0(const float* x, BlockQ5_0* b, int64_t nb) {
+    int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float d = signed_abs_max(x, kQK) / -16.0f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
         b[i].d = float_to_fp16(d);
-        uint32_t qh = 0;
-        for (int j = 0; j < 16; j++) {
-            int lo = truncate_code(x[j] * id + 16.5f, 31);
-            int hi = truncate_code(x[16 + j] * id + 16.5f, 31);
-            b[i].q[j] = (uint8_t)((lo & 0xf) | ((hi & 0xf) << 4));
-            qh |= (uint32_t)((lo >> 4) & 1) << j;
-            qh |= (uint32_t)((hi >> 4) & 1) << (j + 16);
-        }
-        std::memcpy(b[i].qh, &qh, 4);
+        block_codes(x, 0.0f, d != 0 ? 1.0f / d : 0.0f, 16.5f, 31, codes);
+        pack_nibbles(codes, b[i].q);
+        pack_fifth_bits(codes, b[i].qh);
     }
 }
 
 void quantize_q5_1(const float* x, BlockQ5_1* b, int64_t nb) {
+    int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float min, max;
         min_max(x, kQK, &min, &max);
         float d = (max - min) / 31.0f;
-        float id = d != 0 ? 1.0f / d : 0.0f;
         b[i].d = float_to_fp16(d);
         b[i].m = float_to_fp16(min);
-        uint32_t qh = 0;
-        for (int j = 0; j < 16; j++) {
-            int lo = truncate_code((x[j] - min) * id + 0.5f, 31);
-            int hi = truncate_code((x[16 + j] - min) * id + 0.5f, 31);
-            b[i].q[j] = (uint8_t)((lo & 0xf) | ((hi & 0xf) << 4));
-            qh |= (uint32_t)((lo >> 4) & 1) << j;
-            qh |= (uint32_t)((hi >> 4) & 1) << (j + 16);
-        }
-        std::memcpy(b[i].qh, &qh, 4);
+        block_codes(x, min, d != 0 ? 1.0f / d : 0.0f, 0.5f, 31, codes);
+        pack_nibbles(codes, b[i].q);
+        pack_fifth_bits(codes, b[i].qh);
     }
 }
 
