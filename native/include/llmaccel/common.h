@@ -51,13 +51,21 @@ enum llm_type {
 int llm_version(void);
 
 /*
- * CPU features seen at run time (bit set): 1 = AVX2, 2 = FMA, 4 = F16C, 8 = AVX-512F.
+ * CPU features seen at run time (bit set): 1 = AVX2, 2 = FMA, 4 = F16C, 8 = AVX-512F,
+ * 16 = AVX-512BW, 32 = AVX-512VL, 64 = AVX-512 VNNI, 128 = AVX-512 VBMI.
  * The kernels pick their AVX2/FMA/F16C paths from this, never from compile-time flags.
  */
 int llm_cpu_features(void);
 
 /* Forces the portable (non-SIMD) kernels when disable is non-zero: for tests of the fallback. */
 void llm_cpu_simd_disable(int disable);
+
+/*
+ * Caps the instruction-set level of the kernels at max_level (0 = portable C++, 1 = AVX2/FMA/F16C,
+ * 2 = AVX-512 F/BW/VL/VNNI/VBMI) so that tests can run every path this CPU has. A level the CPU
+ * lacks is never used. Returns the level now in effect.
+ */
+int llm_cpu_simd_limit(int max_level);
 
 /* ---- host memory ---------------------------------------------------------------------------- */
 

@@ -117,6 +117,49 @@ struct BlockQ6_K {          // 16 sub-blocks of 16, int8 scales
     uint16_t d;
 };
 
+// Scale j (0..7) and minimum j of the 12 packed bytes of a Q4_K/Q5_K super-block: 6 bits each,
+// the low 4 of j >= 4 in bytes 8..11, their top 2 in the top bits of bytes 0..7.
+inline int scale_k4(const uint8_t* s, int j) {
+    return j < 4 ? (s[j] & 63) : ((s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4));
+}
+inline int min_k4(const uint8_t* s, int j) {
+    return j < 4 ? (s[j + 4] & 63) : ((s[j + 4] >> 4) | ((s[j] >> 6) << 4));
+}
+
+// Value l (0..31) of sub-block j (0..7) of a Q4_K or Q5_K super-block, before scale and minimum:
+// chunk j / 2 holds sub-block j in its low nibbles if j is even, in its high ones if odd; Q5_K
+// adds bit j of qh[l] as the fifth bit.
+inline int value_k4(const BlockQ4_K& b, int j, int l) {
+    uint8_t byte = b.q[32 * (j / 2) + l];
+    return j % 2 == 0 ? (byte & 0xf) : (byte >> 4);
+}
+inline int value_k4(const BlockQ5_K& b, int j, int l) {
+    uint8_t byte = b.q[32 * (j / 2) + l];
+    return (j % 2 == 0 ? (byte & 0xf) : (byte >> 4)) | (((b.qh[l] >> j) & 1) << 4);
+}
+
+// All 8 scales and 8 minimums of a Q4_K/Q5_K super-block at once, as the bytes of four 32-bit
+// words: scales 0..3, scales 4..7, minimums 0..3, minimums 4..7 (scale_k4 / min_k4 on words).
+struct ScalesK4 {
+    uint32_t scales_lo, scales_hi, mins_lo, mins_hi;
+};
+inline ScalesK4 unpack_scales_k4(const uint8_t* packed) {
+    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, low2 = 0x03030303;
+    uint32_t w0, w1, w2;
+    std::memcpy(&w0, packed, 4);
+    std::memcpy(&w1, packed + 4, 4);
+    std::memcpy(&w2, packed + 8, 4);
+    return {w0 & low6, (w2 & low4) | (((w0 >> 6) & low2) << 4), w1 & low6,
+            ((w2 >> 4) & low4) | (((w1 >> 6) & low2) << 4)};
+}
+
+// The 32 high bits of a Q5_0/Q5_1 block (bit j belongs to value j).
+inline uint32_t load_u32(const uint8_t* p) {
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
 static_assert(sizeof(BlockQ8_0) == 34, "Q8_0 block");
 static_assert(sizeof(BlockQ4_0) == 18, "Q4_0 block");
 static_assert(sizeof(BlockQ4_1) == 20, "Q4_1 block");

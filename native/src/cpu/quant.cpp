@@ -38,12 +38,6 @@ void dequantize_q4_1(const BlockQ4_1* b, float* y, int64_t nb) {
     }
 }
 
-uint32_t load_u32(const uint8_t* p) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
 void dequantize_q5_0(const BlockQ5_0* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
@@ -71,6 +65,48 @@ void dequantize_q5_1(const BlockQ5_1* b, float* y, int64_t nb) {
     }
 }
 
+// ---- K-quants: decoding, operation by operation as the GGUF definition (bit-exact) -------------
+
+// Q4_K / Q5_K: value = (d·sc_j)·q − dmin·m_j for sub-block j.
+template <class Block>
+void dequantize_k4(const Block* b, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++, y += kQKK) {
+        float d = fp16_to_float(b[i].d);
+        float dmin = fp16_to_float(b[i].dmin);
+        for (int j = 0; j < 8; j++) {
+            float scale = d * (float)scale_k4(b[i].scales, j);
+            float min = dmin * (float)min_k4(b[i].scales, j);
+            for (int l = 0; l < 32; l++) y[32 * j + l] = scale * (float)value_k4(b[i], j, l) - min;
+        }
+    }
+}
+
+void dequantize_q6_k(const BlockQ6_K* b, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++, y += kQKK) {
+        float d = fp16_to_float(b[i].d);
+        for (int h = 0; h < 2; h++) {
+            const uint8_t* ql = b[i].ql + 64 * h;
+            const uint8_t* qh = b[i].qh + 32 * h;
+            const int8_t* sc = b[i].scales + 8 * h;
+            for (int l = 0; l < 32; l++) {
+                int is = l / 16;
+                int q1 = ((ql[l] & 0xf) | ((qh[l] & 3) << 4)) - 32;
+                int q2 = ((ql[l + 32] & 0xf) | (((qh[l] >> 2) & 3) << 4)) - 32;
+                int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+                int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+                y[128 * h + l] = d * (float)sc[is] * (float)q1;
+                y[128 * h + l + 32] = d * (float)sc[is + 2] * (float)q2;
+                y[128 * h + l + 64] = d * (float)sc[is + 4] * (float)q3;
+                y[128 * h + l + 96] = d * (float)sc[is + 6] * (float)q4;
+            }
+        }
+    }
+}
+
+// ---- quantizers: the same float operations, in the same order, as dev.llmaccel.tensor.Codec and
+// KQuants, so that both produce the same bytes. That needs every product rounded on its own: this
+// file is compiled for baseline x86-64, which has no FMA to contract a * b + c into.
+
 void quantize_q8_0(const float* x, BlockQ8_0* b, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         const float* xb = x + i * kQK;
@@ -80,6 +116,326 @@ void quantize_q8_0(const float* x, BlockQ8_0* b, int64_t nb) {
         float id = d != 0 ? 1.0f / d : 0.0f;
         b[i].d = float_to_fp16(d);
         for (int j = 0; j < kQK; j++) b[i].q[j] = (int8_t)std::lround(xb[j] * id);
+    }
+}
+
+// The value of largest magnitude in x[0..n), with its sign (the first one on ties).
+float signed_abs_max(const float* x, int n) {
+    float amax = 0, max = 0;
+    for (int j = 0; j < n; j++) {
+        if (std::fabs(x[j]) > amax) {
+            amax = std::fabs(x[j]);
+            max = x[j];
+        }
+    }
+    return max;
+}
+
+// The codes of the 32 values of a block as the GGUF reference makes them: (x - sub) * id + add,
+// truncated to int8 as C converts it, then capped at top. Finite inputs give codes in [0, top].
+void block_codes(const float* x, float sub, float id, float add, int top, int* codes) {
+    for (int j = 0; j < kQK; j++) codes[j] = std::min(top, (int)(int8_t)(int)((x[j] - sub) * id + add));
+}
+
+// Low nibbles of codes j and j + 16 in byte j.
+void pack_nibbles(const int* codes, uint8_t* q) {
+    for (int j = 0; j < 16; j++) q[j] = (uint8_t)((codes[j] & 0xf) | ((codes[16 + j] & 0xf) << 4));
+}
+
+// Bit 4 of code j in bit j.
+void pack_fifth_bits(const int* codes, uint8_t* qh) {
+    uint32_t bits = 0;
+    for (int j = 0; j < kQK; j++) bits |= (uint32_t)((codes[j] >> 4) & 1) << j;
+    std::memcpy(qh, &bits, 4);
+}
+
+void quantize_q4_0(const float* x, BlockQ4_0* b, int64_t nb) {
+    int codes[kQK];
+    for (int64_t i = 0; i < nb; i++, x += kQK) {
+        float d = signed_abs_max(x, kQK) / -8.0f;
+        b[i].d = float_to_fp16(d);
+        block_codes(x, 0.0f, d != 0 ? 1.0f / d : 0.0f, 8.5f, 15, codes);
+        pack_nibbles(codes, b[i].q);
+    }
+}
+
+void min_max(const float* x, int n, float* min, float* max) {
+    *min = INFINITY;
+    *max = -INFINITY;
+    for (int j = 0; j < n; j++) {
+        *min = std::min(*min, x[j]);
+        *max = std::max(*max, x[j]);
+    }
+}
+
+void quantize_q4_1(const float* x, BlockQ4_1* b, int64_t nb) {
+    int codes[kQK];
+    for (int64_t i = 0; i < nb; i++, x += kQK) {
+        float min, max;
+        min_max(x, kQK, &min, &max);
+        float d = (max - min) / 15.0f;
+        b[i].d = float_to_fp16(d);
+        b[i].m = float_to_fp16(min);
+        block_codes(x, min, d != 0 ? 1.0f / d : 0.0f, 0.5f, 15, codes);
+        pack_nibbles(codes, b[i].q);
+    }
+}
+
+void quantize_q5_0(const float* x, BlockQ5_0* b, int64_t nb) {
+    int codes[kQK];
+    for (int64_t i = 0; i < nb; i++, x += kQK) {
+        float d = signed_abs_max(x, kQK) / -16.0f;
+        b[i].d = float_to_fp16(d);
+        block_codes(x, 0.0f, d != 0 ? 1.0f / d : 0.0f, 16.5f, 31, codes);
+        pack_nibbles(codes, b[i].q);
+        pack_fifth_bits(codes, b[i].qh);
+    }
+}
+
+void quantize_q5_1(const float* x, BlockQ5_1* b, int64_t nb) {
+    int codes[kQK];
+    for (int64_t i = 0; i < nb; i++, x += kQK) {
+        float min, max;
+        min_max(x, kQK, &min, &max);
+        float d = (max - min) / 31.0f;
+        b[i].d = float_to_fp16(d);
+        b[i].m = float_to_fp16(min);
+        block_codes(x, min, d != 0 ? 1.0f / d : 0.0f, 0.5f, 31, codes);
+        pack_nibbles(codes, b[i].q);
+        pack_fifth_bits(codes, b[i].qh);
+    }
+}
+
+// v rounded to the nearest integer (ties to even), clamped to [lo, hi]; NaN gives lo.
+int round_clamp(float v, int lo, int hi) {
+    if (!(v >= (float)lo)) return lo;
+    if (v >= (float)hi) return hi;
+    return (int)std::nearbyint(v);
+}
+
+// Candidate steps tried per sub-block: nmax + kStepDelta * s for s in [-kStepTries, kStepTries].
+constexpr int kStepTries = 10;
+constexpr float kStepDelta = 0.1f;
+
+// Fits x[0..32) ≈ scale * q - min with q in [0, nmax] and min >= 0 over a grid of steps, each
+// refitted by least squares; keeps the least squared error (KQuants.fitScaleMin).
+void fit_scale_min(const float* x, int nmax, float* out_scale, float* out_min) {
+    const int n = 32;
+    float lo = 0, hi = x[0];
+    for (int i = 0; i < n; i++) {
+        lo = std::min(lo, x[i]);
+        hi = std::max(hi, x[i]);
+    }
+    *out_scale = 0;
+    *out_min = -lo;
+    if (!(hi > lo)) return;
+    float best_err = INFINITY;
+    int q[32];
+    for (int s = -kStepTries; s <= kStepTries; s++) {
+        float iscale = ((float)nmax + kStepDelta * (float)s) / (hi - lo);
+        float sum_q = 0, sum_q2 = 0, sum_x = 0, sum_xq = 0;
+        for (int i = 0; i < n; i++) {
+            q[i] = round_clamp((x[i] - lo) * iscale, 0, nmax);
+            sum_q += (float)q[i];
+            sum_q2 += (float)(q[i] * q[i]);
+            sum_x += x[i];
+            sum_xq += x[i] * (float)q[i];
+        }
+        float det = (float)n * sum_q2 - sum_q * sum_q;
+        float scale = 0, offset = 1;
+        if (det > 0) {
+            scale = ((float)n * sum_xq - sum_x * sum_q) / det;
+            offset = (sum_q2 * sum_x - sum_q * sum_xq) / det;
+        }
+        if (offset > 0 && sum_q2 > 0) {  // the format's offset is -dmin * m, never positive: fit through 0
+            offset = 0;
+            scale = sum_xq / sum_q2;
+        }
+        if (!(scale > 0)) continue;
+        float err = 0;
+        for (int i = 0; i < n; i++) {
+            float diff = scale * (float)q[i] + offset - x[i];
+            err += diff * diff;
+        }
+        if (err < best_err) {
+            best_err = err;
+            *out_scale = scale;
+            *out_min = -offset;
+        }
+    }
+}
+
+// Quantizes x[0..32) to q[] in [0, nmax] for value = step * q - min; returns the squared error.
+float quantize_sub_block(const float* x, float step, float min, int nmax, int* q) {
+    float err = 0;
+    for (int i = 0; i < 32; i++) {
+        q[i] = step > 0 ? round_clamp((x[i] + min) / step, 0, nmax) : 0;
+        float diff = step * (float)q[i] - min - x[i];
+        err += diff * diff;
+    }
+    return err;
+}
+
+// Sets d, dmin and the packed 6-bit scales of a Q4_K/Q5_K super-block for x[0..256) and
+// quantizes the values into q[] in [0, nmax] with the scales they will be decoded with.
+void quantize_scaled_k4(const float* x, int nmax, uint16_t* d_out, uint16_t* dmin_out, uint8_t* packed, int* q) {
+    float scales[8], mins[8];
+    float max_scale = 0, max_min = 0;
+    for (int j = 0; j < 8; j++) {
+        fit_scale_min(x + 32 * j, nmax, &scales[j], &mins[j]);
+        max_scale = std::max(max_scale, scales[j]);
+        max_min = std::max(max_min, mins[j]);
+    }
+    *d_out = float_to_fp16(max_scale / 63.0f);
+    *dmin_out = float_to_fp16(max_min / 63.0f);
+    float d = fp16_to_float(*d_out);
+    float dmin = fp16_to_float(*dmin_out);
+    int sc[8], mn[8];
+    for (int j = 0; j < 8; j++) {
+        // The 6-bit scale and minimum on either side of the fitted ones: rounding the minimum
+        // down would clip the lowest values, rounding the scale down the highest.
+        int sc0 = d > 0 ? round_clamp(std::floor(scales[j] / d), 0, 63) : 0;
+        int mn0 = dmin > 0 ? round_clamp(std::floor(mins[j] / dmin), 0, 63) : 0;
+        float best_err = INFINITY;
+        for (int ds = 0; ds <= 1; ds++) {
+            for (int dm = 0; dm <= 1; dm++) {
+                int s = std::min(63, sc0 + ds), m = std::min(63, mn0 + dm);
+                float err = quantize_sub_block(x + 32 * j, d * (float)s, dmin * (float)m, nmax, q + 32 * j);
+                if (err < best_err) {
+                    best_err = err;
+                    sc[j] = s;
+                    mn[j] = m;
+                }
+            }
+        }
+        quantize_sub_block(x + 32 * j, d * (float)sc[j], dmin * (float)mn[j], nmax, q + 32 * j);
+    }
+    std::memset(packed, 0, 12);
+    for (int j = 0; j < 8; j++) {
+        if (j < 4) {
+            packed[j] |= (uint8_t)sc[j];
+            packed[j + 4] |= (uint8_t)mn[j];
+        } else {
+            packed[j + 4] = (uint8_t)((sc[j] & 0xf) | ((mn[j] & 0xf) << 4));
+            packed[j - 4] |= (uint8_t)((sc[j] >> 4) << 6);
+            packed[j] |= (uint8_t)((mn[j] >> 4) << 6);
+        }
+    }
+}
+
+void quantize_q4_k(const float* x, BlockQ4_K* b, int64_t nb) {
+    int q[kQKK];
+    for (int64_t i = 0; i < nb; i++, x += kQKK) {
+        quantize_scaled_k4(x, 15, &b[i].d, &b[i].dmin, b[i].scales, q);
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) b[i].q[32 * c + l] = (uint8_t)(q[64 * c + l] | (q[64 * c + 32 + l] << 4));
+        }
+    }
+}
+
+void quantize_q5_k(const float* x, BlockQ5_K* b, int64_t nb) {
+    int q[kQKK];
+    for (int64_t i = 0; i < nb; i++, x += kQKK) {
+        quantize_scaled_k4(x, 31, &b[i].d, &b[i].dmin, b[i].scales, q);
+        for (int l = 0; l < 32; l++) {
+            int qh = 0;
+            for (int c = 0; c < 4; c++) {
+                qh |= (q[64 * c + l] >> 4) << (2 * c);
+                qh |= (q[64 * c + 32 + l] >> 4) << (2 * c + 1);
+            }
+            b[i].qh[l] = (uint8_t)qh;
+        }
+        for (int c = 0; c < 4; c++) {
+            for (int l = 0; l < 32; l++) {
+                b[i].q[32 * c + l] = (uint8_t)((q[64 * c + l] & 0xf) | ((q[64 * c + 32 + l] & 0xf) << 4));
+            }
+        }
+    }
+}
+
+// Fits x[0..16) ≈ scale * q with q in [-32, 31] over a grid of steps around the one that maps
+// the value of largest magnitude to -32, each refitted by least squares (KQuants.fitScaleSigned).
+float fit_scale_signed(const float* x) {
+    const int n = 16;
+    float max = signed_abs_max(x, n);
+    if (!(std::fabs(max) > 0)) return 0;
+    float best_scale = 0, best_err = INFINITY;
+    int q[16];
+    for (int s = -kStepTries; s <= kStepTries; s++) {
+        float iscale = -(32.0f + kStepDelta * (float)s) / max;
+        float sum_xq = 0, sum_q2 = 0;
+        for (int i = 0; i < n; i++) {
+            q[i] = round_clamp(x[i] * iscale, -32, 31);
+            sum_xq += x[i] * (float)q[i];
+            sum_q2 += (float)(q[i] * q[i]);
+        }
+        if (!(sum_q2 > 0)) continue;
+        float scale = sum_xq / sum_q2;
+        float err = 0;
+        for (int i = 0; i < n; i++) {
+            float diff = scale * (float)q[i] - x[i];
+            err += diff * diff;
+        }
+        if (err < best_err) {
+            best_err = err;
+            best_scale = scale;
+        }
+    }
+    return best_scale;
+}
+
+// Quantizes x[0..16) to q[] in [0, 63] for value = step * (q - 32); returns the squared error.
+float quantize_signed(const float* x, float step, int* q) {
+    float err = 0;
+    for (int i = 0; i < 16; i++) {
+        int v = step != 0 ? round_clamp(x[i] / step, -32, 31) : 0;
+        q[i] = v + 32;
+        float diff = step * (float)v - x[i];
+        err += diff * diff;
+    }
+    return err;
+}
+
+void quantize_q6_k(const float* x, BlockQ6_K* b, int64_t nb) {
+    int q[kQKK];
+    for (int64_t i = 0; i < nb; i++, x += kQKK) {
+        float scales[16];
+        float max_scale = 0, max_abs = 0;
+        for (int j = 0; j < 16; j++) {
+            scales[j] = fit_scale_signed(x + 16 * j);
+            if (std::fabs(scales[j]) > max_abs) {
+                max_abs = std::fabs(scales[j]);
+                max_scale = scales[j];
+            }
+        }
+        // The scale of largest magnitude maps to -128, the one int8 value without a positive twin.
+        b[i].d = float_to_fp16(max_scale / -128.0f);
+        float d = fp16_to_float(b[i].d);
+        for (int j = 0; j < 16; j++) {
+            // the 8-bit scales on either side of the fitted one; keep the one with less error
+            int sc0 = d != 0 ? round_clamp(std::floor(scales[j] / d), -128, 127) : 0;
+            int sc = sc0;
+            float best_err = INFINITY;
+            for (int ds = 0; ds <= 1; ds++) {
+                int s = std::min(127, sc0 + ds);
+                float err = quantize_signed(x + 16 * j, d * (float)s, q + 16 * j);
+                if (err < best_err) {
+                    best_err = err;
+                    sc = s;
+                }
+            }
+            quantize_signed(x + 16 * j, d * (float)sc, q + 16 * j);
+            b[i].scales[j] = (int8_t)sc;
+        }
+        for (int h = 0; h < 2; h++) {
+            const int* qb = q + 128 * h;
+            for (int l = 0; l < 32; l++) {
+                b[i].ql[64 * h + l] = (uint8_t)((qb[l] & 0xf) | ((qb[l + 64] & 0xf) << 4));
+                b[i].ql[64 * h + 32 + l] = (uint8_t)((qb[l + 32] & 0xf) | ((qb[l + 96] & 0xf) << 4));
+                b[i].qh[32 * h + l] = (uint8_t)((qb[l] >> 4) | ((qb[l + 32] >> 4) << 2) | ((qb[l + 64] >> 4) << 4) |
+                                                ((qb[l + 96] >> 4) << 6));
+            }
+        }
     }
 }
 
@@ -130,6 +486,9 @@ bool dequantize_row(int type, const void* src, float* dst, int64_t n) {
         case LLM_TYPE_Q4_1: dequantize_q4_1(static_cast<const BlockQ4_1*>(src), dst, n / kQK); return true;
         case LLM_TYPE_Q5_0: dequantize_q5_0(static_cast<const BlockQ5_0*>(src), dst, n / kQK); return true;
         case LLM_TYPE_Q5_1: dequantize_q5_1(static_cast<const BlockQ5_1*>(src), dst, n / kQK); return true;
+        case LLM_TYPE_Q4_K: dequantize_k4(static_cast<const BlockQ4_K*>(src), dst, n / kQKK); return true;
+        case LLM_TYPE_Q5_K: dequantize_k4(static_cast<const BlockQ5_K*>(src), dst, n / kQKK); return true;
+        case LLM_TYPE_Q6_K: dequantize_q6_k(static_cast<const BlockQ6_K*>(src), dst, n / kQKK); return true;
         default: return false;
     }
 }
@@ -150,6 +509,13 @@ bool quantize_row(int type, const float* src, void* dst, int64_t n) {
             return true;
         }
         case LLM_TYPE_Q8_0: quantize_q8_0(src, static_cast<BlockQ8_0*>(dst), n / kQK); return true;
+        case LLM_TYPE_Q4_0: quantize_q4_0(src, static_cast<BlockQ4_0*>(dst), n / kQK); return true;
+        case LLM_TYPE_Q4_1: quantize_q4_1(src, static_cast<BlockQ4_1*>(dst), n / kQK); return true;
+        case LLM_TYPE_Q5_0: quantize_q5_0(src, static_cast<BlockQ5_0*>(dst), n / kQK); return true;
+        case LLM_TYPE_Q5_1: quantize_q5_1(src, static_cast<BlockQ5_1*>(dst), n / kQK); return true;
+        case LLM_TYPE_Q4_K: quantize_q4_k(src, static_cast<BlockQ4_K*>(dst), n / kQKK); return true;
+        case LLM_TYPE_Q5_K: quantize_q5_k(src, static_cast<BlockQ5_K*>(dst), n / kQKK); return true;
+        case LLM_TYPE_Q6_K: quantize_q6_k(src, static_cast<BlockQ6_K*>(dst), n / kQKK); return true;
         default: return false;
     }
 }

@@ -16,7 +16,7 @@ namespace llm {
 namespace {
 
 std::atomic<int64_t> g_host_bytes{0};
-std::atomic<bool> g_simd_disabled{false};
+std::atomic<int> g_simd_limit{kSimdAvx512};
 
 // Reads the CPU's features once; AVX needs the OS to save YMM state (OSXSAVE + XCR0).
 int detect_features() {
@@ -35,6 +35,10 @@ int detect_features() {
     if (__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
         if (ebx & bit_AVX2) features |= kAvx2;
         if (zmm && (ebx & bit_AVX512F)) features |= kAvx512f;
+        if (zmm && (ebx & bit_AVX512BW)) features |= kAvx512bw;
+        if (zmm && (ebx & bit_AVX512VL)) features |= kAvx512vl;
+        if (zmm && (ecx & bit_AVX512VNNI)) features |= kAvx512vnni;
+        if (zmm && (ecx & bit_AVX512VBMI)) features |= kAvx512vbmi;
     }
     if (fma) features |= kFma;
     if (f16c) features |= kF16c;
@@ -48,10 +52,23 @@ int cpu_features() {
     return features;
 }
 
-bool use_avx2() {
-    const int needed = kAvx2 | kFma | kF16c;
-    return !g_simd_disabled.load(std::memory_order_relaxed) && (cpu_features() & needed) == needed;
+// The highest level this CPU supports.
+static int simd_level_supported() {
+    const int avx2 = kAvx2 | kFma | kF16c;
+    const int avx512 = avx2 | kAvx512f | kAvx512bw | kAvx512vl | kAvx512vnni | kAvx512vbmi;
+    const int f = cpu_features();
+    if ((f & avx512) == avx512) return kSimdAvx512;
+    if ((f & avx2) == avx2) return kSimdAvx2;
+    return kSimdPortable;
 }
+
+int simd_level() {
+    int limit = g_simd_limit.load(std::memory_order_relaxed);
+    int supported = simd_level_supported();
+    return limit < supported ? limit : supported;
+}
+
+bool use_avx2() { return simd_level() >= kSimdAvx2; }
 
 }  // namespace llm
 
@@ -61,7 +78,14 @@ int llm_version(void) { return 100; }
 
 int llm_cpu_features(void) { return llm::cpu_features(); }
 
-void llm_cpu_simd_disable(int disable) { llm::g_simd_disabled.store(disable != 0); }
+void llm_cpu_simd_disable(int disable) { llm::g_simd_limit.store(disable != 0 ? llm::kSimdPortable : llm::kSimdAvx512); }
+
+int llm_cpu_simd_limit(int max_level) {
+    if (max_level < llm::kSimdPortable) max_level = llm::kSimdPortable;
+    if (max_level > llm::kSimdAvx512) max_level = llm::kSimdAvx512;
+    llm::g_simd_limit.store(max_level);
+    return llm::simd_level();
+}
 
 // The allocation size is stored in a 64-byte header so free can account for it.
 int llm_host_alloc(void** out, int64_t bytes) {

@@ -75,6 +75,7 @@ public final class Codec {
 
     /** Decodes a whole array of count values. */
     public static float[] decode(DType type, byte[] src, int count) {
+        checkBlocks(type, count);
         float[] out = new float[count];
         decode(type, src, 0, out, 0, count);
         return out;

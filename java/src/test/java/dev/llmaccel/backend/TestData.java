@@ -7,11 +7,11 @@ import dev.llmaccel.tensor.Tensor;
 import java.util.Random;
 
 /** Random inputs, poisoned outputs and the error measure of the op suite. */
-final class TestData {
+public final class TestData {
     private TestData() {}
 
     /** n values from a normal distribution with the given scale, seeded. */
-    static float[] normal(long seed, int n, double scale) {
+    public static float[] normal(long seed, int n, double scale) {
         Random r = new Random(seed);
         float[] x = new float[n];
         for (int i = 0; i < n; i++) {

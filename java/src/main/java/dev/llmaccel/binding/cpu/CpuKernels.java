@@ -62,6 +62,10 @@ public final class CpuKernels {
             long batch, long nq, long heads, long kvHeads, long headDim, long capacity, long kvLen, long qPos,
             float scale, int causal, long window);
 
+    // probe.h
+    public static native int llm_probe_read(@Cast("int64_t*") long[] sumOut, @Cast("const void*") long buffer,
+            long bytes);
+
     // sampling.h
     public static native int llm_sample(@Cast("int32_t*") int[] out, @Cast("const float*") long logits, long vocab,
             @Cast("const int32_t*") int[] biasIds, @Cast("const float*") float[] biasValues, long nBias,

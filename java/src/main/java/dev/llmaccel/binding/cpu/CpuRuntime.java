@@ -24,6 +24,8 @@ public final class CpuRuntime {
 
     public static native void llm_cpu_simd_disable(int disable);
 
+    public static native int llm_cpu_simd_limit(int maxLevel);
+
     public static native int llm_host_alloc(@Cast("void**") long[] out, long bytes);
 
     public static native void llm_host_free(@Cast("void*") long ptr);
