@@ -67,6 +67,15 @@ void llm_cpu_simd_disable(int disable);
  */
 int llm_cpu_simd_limit(int max_level);
 
+/* The instruction-set level the kernels use now (0, 1 or 2 as above). */
+int llm_cpu_simd_level(void);
+
+/*
+ * The name of the OpenBLAS kernel set that F32 products run on ("Haswell", "SkylakeX", ...), as
+ * OpenBLAS chose it at load time from the CPU or from the OPENBLAS_CORETYPE environment variable.
+ */
+const char* llm_blas_core(void);
+
 /* ---- host memory ---------------------------------------------------------------------------- */
 
 /* Allocates bytes (64-byte aligned, uninitialised) into *out; LLM_ERR_OUT_OF_MEMORY on failure. */

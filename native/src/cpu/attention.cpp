@@ -305,7 +305,10 @@ void merge_partials(const Problem& pb, const Tiling& tl, const Partials& parts) 
 }
 
 void attention(const Problem& pb) {
-    const AttentionTileKernels& kern = use_avx2() ? attention_tile_kernels_avx2() : kPortableKernels;
+    const int level = simd_level();
+    const AttentionTileKernels& kern = level >= kSimdAvx512 ? attention_tile_kernels_avx512()
+                                       : level >= kSimdAvx2  ? attention_tile_kernels_avx2()
+                                                             : kPortableKernels;
     const int64_t group = pb.group();
     const int64_t wanted = kTasksPerThread * thread_count();
     Tiling tl;

@@ -1,6 +1,6 @@
 // The inner loops of attention over one tile of query rows × keys. attention.cpp holds the
 // portable version and all the bookkeeping (tiles, visibility, online softmax, split-K merge);
-// attention_avx2.cpp holds the AVX2/FMA version; use_avx2() chooses at run time.
+// attention_avx2.cpp and attention_avx512.cpp hold the SIMD versions; simd_level() chooses at run time.
 //
 // A "row" is one query head of one query: the rows of a tile are the heads of a GQA group for a
 // few consecutive queries, so each key and value row read from memory serves all of them.
@@ -28,6 +28,9 @@ struct AttentionTileKernels {
 
 // The AVX2/FMA kernels; call only when use_avx2() is true.
 const AttentionTileKernels& attention_tile_kernels_avx2();
+
+// The AVX-512 kernels; call only when simd_level() >= kSimdAvx512.
+const AttentionTileKernels& attention_tile_kernels_avx512();
 
 }  // namespace llm
 

@@ -3,7 +3,8 @@
 // dot kernels of the best instruction-set level (matmul_kernels.h). For several activation rows
 // (prefill) each thread walks its weights tile by tile, and every tile, small enough to stay in
 // the core's cache, meets all activation rows before the next tile is read: the weights come from
-// memory once per matmul, not once per row. F32 weights with several rows go to OpenBLAS sgemm.
+// memory once per matmul, not once per row. F32 weights with several rows go to a GEMM: our own on
+// AVX-512 hosts (sgemm_avx512.cpp), OpenBLAS sgemm elsewhere.
 #include <cblas.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "llmaccel/matmul.h"
 #include "matmul_kernels.h"
 #include "quant.h"
+#include "sgemm.h"
 #include "status.h"
 #include "thread_pool.h"
 
@@ -45,9 +47,9 @@ constexpr int64_t kWeightTileBytes = 128 * 1024;
 // than it saves.
 constexpr int64_t kMinChunkBytes = 32 * 1024;
 
-// With fewer activation rows than this, F32 weights go through our own kernels (one pass over the
-// weights per call); from here on OpenBLAS sgemm's blocking wins.
-constexpr int64_t kBlasMinRows = 4;
+// With fewer activation rows than this, F32 weights go through the dot kernels (one pass over the
+// weights per call); from here on a GEMM's blocking wins.
+constexpr int64_t kGemmMinRows = 4;
 
 DotKernel select_kernel(int type) {
     const int level = simd_level();
@@ -138,15 +140,18 @@ int64_t prepared_row_bytes(const XFormat& f, int64_t k) {
     }
 }
 
-// Scratch memory for the prepared activations of the calling thread: it grows to the largest
+// Scratch memory of the calling thread, one buffer per use (kScratch*): each grows to the largest
 // request and is kept for the next call (decode calls matmul hundreds of times per token).
-char* scratch(int64_t bytes) {
+enum ScratchUse { kScratchActivations = 0, kScratchGemm = 1, kScratchUses = 2 };
+
+char* scratch(ScratchUse use, int64_t bytes) {
     struct Buffer {
         void* data = nullptr;
         int64_t size = 0;
         ~Buffer() { std::free(data); }
     };
-    thread_local Buffer buffer;
+    thread_local Buffer buffers[kScratchUses];
+    Buffer& buffer = buffers[use];
     if (buffer.size < bytes) {
         std::free(buffer.data);
         buffer.data = nullptr;
@@ -166,7 +171,7 @@ void matmul_kernels(float* out, const float* x, const void* w, int w_type, int64
     int64_t x_stride = k * 4;
     if (f.kind != XKind::kF32) {
         x_stride = prepared_row_bytes(f, k);
-        char* prepared = scratch(n * x_stride);
+        char* prepared = scratch(kScratchActivations, n * x_stride);
         const PrepareFn prepare = simd_level() >= kSimdAvx2 ? prepare_row_avx2 : prepare_row_portable;
         parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
             for (int64_t i = i0; i < i1; i++) prepare(prepared + i * x_stride, x + i * k, k, f);
@@ -190,16 +195,23 @@ void matmul_kernels(float* out, const float* x, const void* w, int w_type, int64
     });
 }
 
-// F32 weights through OpenBLAS: one single-threaded sgemm per thread on an equal share of the
-// weight rows (a share per thread, not more: each call packs x again).
-void matmul_blas(float* out, const float* x, const float* w, int64_t n, int64_t k, int64_t m) {
+// F32 weights with several rows: the library's own GEMM at the AVX-512 level (sgemm.h), else
+// OpenBLAS; one single-threaded call per thread on an equal share of the weight rows (a share per
+// thread, not more: each call packs x again).
+void matmul_f32_rows(float* out, const float* x, const float* w, int64_t n, int64_t k, int64_t m) {
+    const bool own = simd_level() >= kSimdAvx512 && n > 1;
     const int64_t threads = thread_count();
-    const int64_t share = ((m + threads - 1) / threads + 15) / 16 * 16;
+    const int64_t align = own ? 32 : 16;
+    const int64_t share = ((m + threads - 1) / threads + align - 1) / align * align;
     parallel_for((m + share - 1) / share, 1, [&](int64_t p0, int64_t p1) {
         for (int64_t p = p0; p < p1; p++) {
             const int64_t j0 = p * share;
             const int64_t cols = std::min(share, m - j0);
-            if (n == 1) {
+            if (own) {
+                float* workspace = reinterpret_cast<float*>(
+                        scratch(kScratchGemm, sgemm_avx512_workspace_floats() * (int64_t)sizeof(float)));
+                sgemm_avx512(out, x, w, n, k, m, j0, j0 + cols, workspace);
+            } else if (n == 1) {
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)cols, (blasint)k, 1.0f, w + j0 * k, (blasint)k, x,
                             1, 0.0f, out + j0, 1);
             } else {
@@ -222,8 +234,8 @@ extern "C" int llm_matmul(float* out, const float* x, const void* w, int w_type,
     }
     return llm::guarded([&] {
         llm::DotKernel kernel = llm::select_kernel(w_type);
-        if (w_type == LLM_TYPE_F32 && (kernel.dot == nullptr || n >= llm::kBlasMinRows)) {
-            llm::matmul_blas(out, x, static_cast<const float*>(w), n, k, m);
+        if (w_type == LLM_TYPE_F32 && (kernel.dot == nullptr || n >= llm::kGemmMinRows)) {
+            llm::matmul_f32_rows(out, x, static_cast<const float*>(w), n, k, m);
         } else {
             llm::matmul_kernels(out, x, w, w_type, n, k, m, kernel);
         }

@@ -87,6 +87,8 @@ int llm_cpu_simd_limit(int max_level) {
     return llm::simd_level();
 }
 
+int llm_cpu_simd_level(void) { return llm::simd_level(); }
+
 // The allocation size is stored in a 64-byte header so free can account for it.
 int llm_host_alloc(void** out, int64_t bytes) {
     const size_t header = 64;

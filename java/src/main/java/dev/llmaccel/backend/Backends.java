@@ -49,7 +49,7 @@ public final class Backends {
             LOG.info(() -> "skipping cuda: " + cuda.description());
         }
         Backend cpu = cpu();
-        LOG.info(() -> "using backend cpu: " + CpuBackend.threads() + " threads, " + CpuBackend.features());
+        LOG.info(() -> "using backend cpu: " + CpuBackend.describe());
         return cpu;
     }
 

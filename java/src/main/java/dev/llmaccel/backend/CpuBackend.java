@@ -7,6 +7,9 @@ import dev.llmaccel.binding.cpu.CpuRuntime;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.logging.Logger;
 
 /**
  * Native C++ kernels on the host: SIMD paths chosen at run time from the CPU's features
@@ -15,9 +18,50 @@ import dev.llmaccel.tensor.Tensor;
  */
 public final class CpuBackend extends Backend {
 
+    /**
+     * System property that caps the kernels' instruction set: {@code portable}, {@code avx2} or
+     * {@code avx512} (the default: the best this CPU has). For comparing paths and for diagnosis;
+     * a level the CPU lacks is never used.
+     */
+    public static final String SIMD_PROPERTY = "llmaccel.cpu.simd";
+
+    /** Environment variable with the same meaning as {@link #SIMD_PROPERTY} (the property wins). */
+    public static final String SIMD_ENVIRONMENT = "LLMACCEL_CPU_SIMD";
+
+    /** Instruction-set levels of the kernels, lowest first (the native level numbers). */
+    private static final String[] SIMD_LEVELS = {"portable", "avx2", "avx512"};
+
+    static {
+        CpuRuntime.load();
+        String cap = System.getProperty(SIMD_PROPERTY);
+        if (cap == null || cap.isBlank()) {
+            cap = System.getenv(SIMD_ENVIRONMENT);
+        }
+        if (cap != null && !cap.isBlank()) {
+            int level = Arrays.asList(SIMD_LEVELS).indexOf(cap.trim().toLowerCase(Locale.ROOT));
+            if (level < 0) {
+                String given = cap;
+                Logger.getLogger("dev.llmaccel").warning(() -> "ignoring " + SIMD_PROPERTY + " / " + SIMD_ENVIRONMENT
+                        + " = \"" + given + "\": it must be one of " + String.join(", ", SIMD_LEVELS));
+            } else {
+                CpuRuntime.llm_cpu_simd_limit(level);
+            }
+        }
+    }
+
     /** Loads the native library; throws {@link LinkageError} when it cannot be loaded here. */
     public CpuBackend() {
         CpuRuntime.load();
+    }
+
+    /** What the CPU backend runs on, for logs: threads, CPU features, kernel level and OpenBLAS kernel set. */
+    public static String describe() {
+        return threads() + " threads, " + features() + " (kernels: " + simdLevel() + "), OpenBLAS " + blasCore();
+    }
+
+    /** The instruction-set level the kernels use now: "portable", "avx2" or "avx512". */
+    public static String simdLevel() {
+        return SIMD_LEVELS[CpuRuntime.llm_cpu_simd_level()];
     }
 
     @Override
@@ -62,6 +106,16 @@ public final class CpuBackend extends Backend {
         if ((f & 4) != 0) s.append("F16C ");
         if ((f & 8) != 0) s.append("AVX-512F ");
         return s.length() == 0 ? "portable" : s.toString().trim();
+    }
+
+    /**
+     * The OpenBLAS kernel set that F32 products run on ("Haswell", "SkylakeX", ...): OpenBLAS picks
+     * it from the CPU when it loads, unless the environment variable {@code OPENBLAS_CORETYPE} names
+     * one. Logged beside {@link #features()} because it can halve or double F32 products.
+     */
+    public static String blasCore() {
+        CpuRuntime.load();
+        return CpuRuntime.llm_blas_core();
     }
 
     @Override

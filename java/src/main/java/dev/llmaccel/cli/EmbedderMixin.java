@@ -44,6 +44,6 @@ final class EmbedderMixin {
 
     /** "cpu (2 threads, AVX2 FMA F16C)" or the backend's name. */
     static String describe(Backend b) {
-        return b.name().equals("cpu") ? "cpu (" + CpuBackend.threads() + " threads, " + CpuBackend.features() + ")" : b.name();
+        return b.name().equals("cpu") ? "cpu (" + CpuBackend.describe() + ")" : b.name();
     }
 }

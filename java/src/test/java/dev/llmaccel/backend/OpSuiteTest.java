@@ -65,10 +65,16 @@ class OpSuiteTest {
                            {1, 4096, 4097}, {6, 1536, 130}};
         // k = 576: SmolLM2's width (an even number of 32-value blocks, not of 256-value ones)
         long[][] small = {{1, 32, 3}, {3, 96, 5}, {4097, 64, 1}, {1, 576, 1536}, {9, 576, 576}, {1, 576, 8192}};
+        // k not a multiple of 32 (float types only): GEMM depth blocks with a short last one, and
+        // more columns per thread than one packed block of the AVX-512 GEMM holds
+        long[][] unblocked = {{5, 3, 40}, {19, 300, 1100}};
         for (DType t : ALL_TYPES) {
             List<long[]> list = new ArrayList<>(List.of(shapes));
             if (t.blockSize() <= 32) {
                 list.addAll(List.of(small));
+            }
+            if (t.blockSize() == 1) {
+                list.addAll(List.of(unblocked));
             }
             for (long[] s : list) {
                 long n = s[0], k = s[1], m = s[2];
@@ -236,7 +242,7 @@ class OpSuiteTest {
         for (int batch : new int[] {1, 2}) {
             for (int[] h : heads) {
                 for (int[] len : lengths) {
-                    for (int hd : new int[] {7, 64}) {
+                    for (int hd : new int[] {7, 40, 64}) {  // 40: a whole and a partial AVX-512 vector
                         for (int variant = 0; variant < 4; variant++) {
                             boolean causal = variant != 1;
                             int window = variant == 2 ? 3 : 0;

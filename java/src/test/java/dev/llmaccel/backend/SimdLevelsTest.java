@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The op suite's matmul cases on CpuBackend at every instruction-set level of the kernels
- * (portable C++, AVX2, AVX-512), so that each path is tested on a CPU that also has a higher one.
+ * The op suite's matmul and attention cases on CpuBackend at every instruction-set level of the
+ * kernels (portable C++, AVX2, AVX-512), so that each path is tested on a CPU that also has a higher one.
  * A level this CPU lacks shows as skipped. The largest shapes are left to the op suite, which runs
  * them at the CPU's own level: the paths and their edges (tails, tiles, rows) are the same.
  */
@@ -38,11 +38,25 @@ class SimdLevelsTest {
         }
     }
 
+    @Test
+    void simdLevelNamesTheLevelInEffect() {
+        try (Backend cpu = Backends.cpu()) {
+            int top = CpuRuntime.llm_cpu_simd_limit(LEVELS.length - 1);
+            assertEquals(LEVELS[top], CpuBackend.simdLevel());
+            CpuRuntime.llm_cpu_simd_limit(0);
+            assertEquals("portable", CpuBackend.simdLevel());
+            assertTrue(CpuBackend.describe().contains("kernels: portable"), CpuBackend.describe());
+        } finally {
+            CpuRuntime.llm_cpu_simd_limit(LEVELS.length - 1);
+        }
+    }
+
     @TestFactory
-    Stream<DynamicNode> matmulAtEveryLevel() {
+    Stream<DynamicNode> matmulAndAttentionAtEveryLevel() {
         Backend reference = Backends.reference();
         List<OpSuiteTest.OpCase> cases = new ArrayList<>();
         OpSuiteTest.addMatmul(cases, 1 << 20);
+        OpSuiteTest.addAttention(cases);
         return java.util.stream.IntStream.range(0, LEVELS.length).mapToObj(level -> dynamicContainer(LEVELS[level],
                 cases.stream().map(c -> dynamicTest(c.name(), () -> {
                     try (Backend cpu = Backends.cpu()) {

@@ -26,6 +26,10 @@ public final class CpuRuntime {
 
     public static native int llm_cpu_simd_limit(int maxLevel);
 
+    public static native int llm_cpu_simd_level();
+
+    public static native String llm_blas_core();
+
     public static native int llm_host_alloc(@Cast("void**") long[] out, long bytes);
 
     public static native void llm_host_free(@Cast("void*") long ptr);
