@@ -223,14 +223,16 @@ void run_task(const Problem& pb, const Tiling& tl, const AttentionTileKernels& k
             const int64_t offset = j0 * kv_stride + kh * hd;
             kern.scores(s + r0 * ld, ld, st.q.get() + r0 * hd, per_head, kb + offset, kv_stride, n, hd, vb + offset);
         }
-        // Hide what the rules hide: keys outside a query's range, and masked keys.
+        // Hide what the rules hide: keys outside a query's range, and masked keys. A padding mask
+        // usually hides no key of a tile; then only the ranges are checked, once per query.
+        const int32_t* tile_mask = mask && std::find(mask + j0, mask + j0 + n, 0) != mask + j0 + n ? mask : nullptr;
         for (int64_t i = task.i0; i < task.i1; i++) {
             int64_t qlo, qhi;
             pb.visible(pb.q_pos + i, &qlo, &qhi);
-            if (qlo <= j0 && qhi >= j0 + n && !mask) continue;
+            if (qlo <= j0 && qhi >= j0 + n && !tile_mask) continue;
             for (int64_t j = 0; j < n; j++) {
                 const int64_t key = j0 + j;
-                if (key >= qlo && key < qhi && !(mask && mask[key] == 0)) continue;
+                if (key >= qlo && key < qhi && !(tile_mask && tile_mask[key] == 0)) continue;
                 for (int64_t kh = 0; kh < task.kh1 - task.kh0; kh++) {
                     for (int64_t g = 0; g < group; g++) s[(kh * per_head + (i - task.i0) * group + g) * ld + j] = -INFINITY;
                 }
