@@ -1,9 +1,10 @@
 // Elementwise ops and softmax. Each op has a portable loop and an AVX2 one (elementwise_avx2.cpp),
-// chosen once per call by use_avx2().
+// chosen once per call by use_avx2(); GELU has an AVX-512 one too (elementwise_avx512.cpp).
 #include <cmath>
 
 #include "cpu_features.h"
 #include "elementwise_avx2.h"
+#include "elementwise_avx512.h"
 #include "llmaccel/elementwise.h"
 #include "thread_pool.h"
 
@@ -49,9 +50,10 @@ extern "C" int llm_swiglu(float* out, const float* gate, const float* up, int64_
 }
 
 extern "C" int llm_gelu(float* out, const float* x, int64_t n) {
-    const bool simd = llm::use_avx2();
+    const int level = llm::simd_level();
     llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
-        if (simd) return llm::avx2::gelu(out + i0, x + i0, i1 - i0);
+        if (level >= llm::kSimdAvx512) return llm::avx512::gelu(out + i0, x + i0, i1 - i0);
+        if (level >= llm::kSimdAvx2) return llm::avx2::gelu(out + i0, x + i0, i1 - i0);
         for (int64_t i = i0; i < i1; i++) {
             float v = x[i];
             out[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));

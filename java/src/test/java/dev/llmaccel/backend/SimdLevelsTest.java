@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * The op suite's matmul and attention cases on CpuBackend at every instruction-set level of the
+ * The op suite's matmul, attention and elementwise cases on CpuBackend at every instruction-set level of the
  * kernels (portable C++, AVX2, AVX-512), so that each path is tested on a CPU that also has a higher one.
  * A level this CPU lacks shows as skipped. The largest shapes are left to the op suite, which runs
  * them at the CPU's own level: the paths and their edges (tails, tiles, rows) are the same.
@@ -52,11 +52,12 @@ class SimdLevelsTest {
     }
 
     @TestFactory
-    Stream<DynamicNode> matmulAndAttentionAtEveryLevel() {
+    Stream<DynamicNode> opsWithLevelledKernelsAtEveryLevel() {
         Backend reference = Backends.reference();
         List<OpSuiteTest.OpCase> cases = new ArrayList<>();
         OpSuiteTest.addMatmul(cases, 1 << 20);
         OpSuiteTest.addAttention(cases);
+        OpSuiteTest.addElementwise(cases);
         return java.util.stream.IntStream.range(0, LEVELS.length).mapToObj(level -> dynamicContainer(LEVELS[level],
                 cases.stream().map(c -> dynamicTest(c.name(), () -> {
                     try (Backend cpu = Backends.cpu()) {
