@@ -7,10 +7,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 
 #include "attention_tile.h"
+#include "scratch.h"
+#include "vec_math_avx512.h"
 
 namespace llm {
 namespace {
@@ -23,8 +23,6 @@ constexpr int64_t kKeySlice = 64;
 // the tile would cost more than the horizontal sums it saves. With 4 rows (Llama's 32 over 8
 // heads) the transposing kernel read the KV cache at 7.4 GB/s, the AVX2 one at 21.
 constexpr int64_t kMinTransposeRows = 16;
-
-__mmask16 lanes(int64_t n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1); }
 
 // s[r][j] for R rows and J × 16 keys from the transposed keys kt (hd × kKeySlice).
 template <int R, int J>
@@ -42,7 +40,7 @@ inline void score_tile(float* s, int64_t ld, const float* q, int64_t hd, const f
         }
     }
     for (int r = 0; r < R; r++) {
-        for (int j = 0; j < J; j++) _mm512_mask_storeu_ps(s + r * ld + 16 * j, lanes(keys - 16 * j), acc[r][j]);
+        for (int j = 0; j < J; j++) _mm512_mask_storeu_ps(s + r * ld + 16 * j, avx512::tail_mask(keys - 16 * j), acc[r][j]);
     }
 }
 
@@ -61,36 +59,23 @@ void scores(float* s, int64_t ld, const float* q, int64_t rows, const float* k, 
         attention_tile_kernels_avx2().scores(s, ld, q, rows, k, k_stride, keys, hd, v);
         return;
     }
-    struct Buffer {
-        float* data = nullptr;
-        int64_t hd = 0;
-        ~Buffer() { std::free(data); }
-    };
-    thread_local Buffer kt;  // (hd × kKeySlice), grown to the largest head_dim seen
-    if (kt.hd < hd) {
-        std::free(kt.data);
-        kt.data = nullptr;
-        kt.hd = 0;
-        if (posix_memalign(reinterpret_cast<void**>(&kt.data), 64, (size_t)(hd * kKeySlice) * sizeof(float)) != 0) {
-            throw std::bad_alloc();
-        }
-        kt.hd = hd;
-    }
+    // (hd × kKeySlice): the key slice transposed
+    float* kt = reinterpret_cast<float*>(scratch(kScratchAttentionKeys, hd * kKeySlice * (int64_t)sizeof(float)));
     for (int64_t j0 = 0; j0 < keys; j0 += kKeySlice) {
         const int64_t n = std::min(kKeySlice, keys - j0);
         for (int64_t j = 0; j < n; j++) {
             const float* row = k + (j0 + j) * k_stride;
-            for (int64_t c = 0; c < hd; c++) kt.data[c * kKeySlice + j] = row[c];
+            for (int64_t c = 0; c < hd; c++) kt[c * kKeySlice + j] = row[c];
         }
         float* out = s + j0;
         if (n > 48) {
-            score_rows<4>(out, ld, q, rows, hd, kt.data, n);
+            score_rows<4>(out, ld, q, rows, hd, kt, n);
         } else if (n > 32) {
-            score_rows<3>(out, ld, q, rows, hd, kt.data, n);
+            score_rows<3>(out, ld, q, rows, hd, kt, n);
         } else if (n > 16) {
-            score_rows<2>(out, ld, q, rows, hd, kt.data, n);
+            score_rows<2>(out, ld, q, rows, hd, kt, n);
         } else {
-            score_rows<1>(out, ld, q, rows, hd, kt.data, n);
+            score_rows<1>(out, ld, q, rows, hd, kt, n);
         }
     }
 }
@@ -128,7 +113,7 @@ inline void accumulate_rows(float* acc, const float* p, int64_t ld, const float*
                             int64_t hd) {
     int64_t c = 0;
     for (; c + 32 <= hd; c += 32) accumulate_block<R, 2>(acc, p, ld, v, v_stride, keys, hd, c, 0xffff);
-    for (; c < hd; c += 16) accumulate_block<R, 1>(acc, p, ld, v, v_stride, keys, hd, c, lanes(hd - c));
+    for (; c < hd; c += 16) accumulate_block<R, 1>(acc, p, ld, v, v_stride, keys, hd, c, avx512::tail_mask(hd - c));
 }
 
 void accumulate(float* acc, const float* p, int64_t ld, int64_t rows, const float* v, int64_t v_stride, int64_t keys,

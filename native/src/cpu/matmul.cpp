@@ -16,6 +16,7 @@
 #include "llmaccel/matmul.h"
 #include "matmul_kernels.h"
 #include "quant.h"
+#include "scratch.h"
 #include "sgemm.h"
 #include "status.h"
 #include "thread_pool.h"
@@ -138,28 +139,6 @@ int64_t prepared_row_bytes(const XFormat& f, int64_t k) {
         case XKind::kQ8K: return (k / kQKK * (int64_t)sizeof(BlockQ8K) + 63) / 64 * 64;
         default: return k * 4;
     }
-}
-
-// Scratch memory of the calling thread, one buffer per use (kScratch*): each grows to the largest
-// request and is kept for the next call (decode calls matmul hundreds of times per token).
-enum ScratchUse { kScratchActivations = 0, kScratchGemm = 1, kScratchUses = 2 };
-
-char* scratch(ScratchUse use, int64_t bytes) {
-    struct Buffer {
-        void* data = nullptr;
-        int64_t size = 0;
-        ~Buffer() { std::free(data); }
-    };
-    thread_local Buffer buffers[kScratchUses];
-    Buffer& buffer = buffers[use];
-    if (buffer.size < bytes) {
-        std::free(buffer.data);
-        buffer.data = nullptr;
-        buffer.size = 0;
-        if (posix_memalign(&buffer.data, 64, (size_t)bytes) != 0) throw std::bad_alloc();
-        buffer.size = bytes;
-    }
-    return static_cast<char*>(buffer.data);
 }
 
 // ---- the two paths ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@
 
 #include "llmaccel/common.h"
 #include "matmul_kernels.h"
+#include "vec_math_avx512.h"
 
 // GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
 // it; the warning is about the headers, not about this file.
@@ -440,7 +441,7 @@ struct FloatKernel {
             }
         }
         for (; c < k; c += 16) {
-            const __mmask16 m = k - c >= 16 ? all : (__mmask16)((1u << (k - c)) - 1);
+            const __mmask16 m = avx512::tail_mask(k - c);
             const __m512 wv = Load::load16(w, c, m);
             for (int r = 0; r < NX; r++) acc[r][0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, xr[r] + c), acc[r][0]);
         }

@@ -17,6 +17,7 @@
 #include <cstdint>
 
 #include "sgemm.h"
+#include "vec_math_avx512.h"
 
 namespace llm {
 namespace {
@@ -58,8 +59,8 @@ void tile(float* out, int64_t out_stride, const float* const* rows, const float*
             acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
         }
     }
-    const __mmask16 m0 = (__mmask16)(nc >= 16 ? 0xffff : (1u << nc) - 1);
-    const __mmask16 m1 = (__mmask16)(nc >= 32 ? 0xffff : nc <= 16 ? 0 : (1u << (nc - 16)) - 1);
+    const __mmask16 m0 = avx512::tail_mask(nc);
+    const __mmask16 m1 = avx512::tail_mask(nc - 16);
     for (int r = 0; r < nr; r++) {
         float* o = out + r * out_stride;
         if (accumulate) {

@@ -1,4 +1,4 @@
-// Vector math on AVX-512 registers: exp and erfc, the 16-lane forms of vec_math_avx2.h's (the same
+// Vector math on AVX-512 registers: tail masks, exp and erfc, the 16-lane forms of vec_math_avx2.h's (the same
 // formulas and coefficients, so both levels give the same values to rounding). Include only from
 // *_avx512.cpp files; every function is static inline for the reason vec_math_avx2.h gives.
 #ifndef LLMACCEL_VEC_MATH_AVX512_H
@@ -6,8 +6,15 @@
 
 #include <immintrin.h>
 
+#include <cstdint>
+
 namespace llm {
 namespace avx512 {
+
+// Lanes [0, n) of a 16-lane vector (n clamped to [0, 16]): for masked loads and stores of row tails.
+static inline __mmask16 tail_mask(int64_t n) {
+    return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
 
 // exp(x) to about 1 ulp: see avx2::exp. Below ln(FLT_MIN) 0, above ln(FLT_MAX) +inf, NaN stays NaN.
 static inline __m512 exp(__m512 x) {

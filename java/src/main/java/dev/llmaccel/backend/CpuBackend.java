@@ -31,6 +31,7 @@ public final class CpuBackend extends Backend {
     /** Instruction-set levels of the kernels, lowest first (the native level numbers). */
     private static final String[] SIMD_LEVELS = {"portable", "avx2", "avx512"};
 
+    // Loads the native library (every method below relies on it) and applies the SIMD cap.
     static {
         CpuRuntime.load();
         String cap = System.getProperty(SIMD_PROPERTY);
@@ -49,10 +50,8 @@ public final class CpuBackend extends Backend {
         }
     }
 
-    /** Loads the native library; throws {@link LinkageError} when it cannot be loaded here. */
-    public CpuBackend() {
-        CpuRuntime.load();
-    }
+    /** Loads the native library (in the class's initializer); throws {@link LinkageError} when it cannot be loaded here. */
+    public CpuBackend() {}
 
     /** What the CPU backend runs on, for logs: threads, CPU features, kernel level and OpenBLAS kernel set. */
     public static String describe() {
@@ -86,19 +85,16 @@ public final class CpuBackend extends Backend {
 
     /** Sets the number of threads of every CPU kernel (n < 1: one per core). */
     public static void setThreads(int n) {
-        CpuRuntime.load();
         check(CpuRuntime.llm_threads_set(n), "starting " + n + " threads");
     }
 
     /** The number of threads CPU kernels use. */
     public static int threads() {
-        CpuRuntime.load();
         return CpuRuntime.llm_threads_get();
     }
 
     /** CPU features the kernels use, as text (for logs). */
     public static String features() {
-        CpuRuntime.load();
         int f = CpuRuntime.llm_cpu_features();
         StringBuilder s = new StringBuilder();
         if ((f & 1) != 0) s.append("AVX2 ");
@@ -114,7 +110,6 @@ public final class CpuBackend extends Backend {
      * one. Logged beside {@link #features()} because it can halve or double F32 products.
      */
     public static String blasCore() {
-        CpuRuntime.load();
         return CpuRuntime.llm_blas_core();
     }
 
