@@ -116,6 +116,7 @@ int llm_cuda_copy(llm_cuda_context* ctx, void* dst, const void* src, int64_t byt
 #include "llmaccel/cuda_embedding.h"
 #include "llmaccel/cuda_matmul.h"
 #include "llmaccel/cuda_norm.h"
+#include "llmaccel/cuda_paged_attention.h"
 #include "llmaccel/cuda_rope.h"
 #include "llmaccel/cuda_sampling.h"
 

@@ -11,6 +11,7 @@
 #include "llmaccel/embedding.h"
 #include "llmaccel/matmul.h"
 #include "llmaccel/norm.h"
+#include "llmaccel/paged_attention.h"
 #include "llmaccel/probe.h"
 #include "llmaccel/rope.h"
 #include "llmaccel/sampling.h"

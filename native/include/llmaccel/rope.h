@@ -18,6 +18,16 @@ int llm_rope(float* x,                    /* (batch, seq, heads, head_dim) */
              int64_t pos_offset, int style, double theta, int64_t rot_dims,
              const float* freq_factors    /* (rot_dims / 2) or NULL */);
 
+/*
+ * The same rotation for tokens at positions of their own: token t (of n) is at positions[t]. For a
+ * batch of rows from several sequences (each row continues its own sequence).
+ */
+int llm_rope_rows(float* x,                 /* (n, heads, head_dim) */
+                  const int32_t* positions, /* (n) */
+                  int64_t n, int64_t heads, int64_t head_dim,
+                  int style, double theta, int64_t rot_dims,
+                  const float* freq_factors /* (rot_dims / 2) or NULL */);
+
 #ifdef __cplusplus
 }
 #endif

@@ -84,6 +84,17 @@ void accumulate_portable(float* acc, const float* p, int64_t ld, int64_t rows, c
 
 const AttentionTileKernels kPortableKernels = {scores_portable, exp_row_portable, accumulate_portable};
 
+}  // namespace
+
+const AttentionTileKernels& attention_tile_kernels() {
+    const int level = simd_level();
+    return level >= kSimdAvx512 ? attention_tile_kernels_avx512()
+           : level >= kSimdAvx2 ? attention_tile_kernels_avx2()
+                                : kPortableKernels;
+}
+
+namespace {
+
 // ---- the plan -------------------------------------------------------------------------------------
 
 struct Problem {
@@ -307,10 +318,7 @@ void merge_partials(const Problem& pb, const Tiling& tl, const Partials& parts) 
 }
 
 void attention(const Problem& pb) {
-    const int level = simd_level();
-    const AttentionTileKernels& kern = level >= kSimdAvx512 ? attention_tile_kernels_avx512()
-                                       : level >= kSimdAvx2  ? attention_tile_kernels_avx2()
-                                                             : kPortableKernels;
+    const AttentionTileKernels& kern = attention_tile_kernels();
     const int64_t group = pb.group();
     const int64_t wanted = kTasksPerThread * thread_count();
     Tiling tl;

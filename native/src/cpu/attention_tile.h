@@ -1,6 +1,7 @@
-// The inner loops of attention over one tile of query rows × keys. attention.cpp holds the
-// portable version and all the bookkeeping (tiles, visibility, online softmax, split-K merge);
-// attention_avx2.cpp and attention_avx512.cpp hold the SIMD versions; simd_level() chooses at run time.
+// The inner loops of attention over one tile of query rows × keys, shared by attention.cpp and
+// paged_attention.cpp. attention.cpp holds the portable version and its own bookkeeping (tiles,
+// visibility, online softmax, split-K merge); attention_avx2.cpp and attention_avx512.cpp hold the
+// SIMD versions; simd_level() chooses at run time.
 //
 // A "row" is one query head of one query: the rows of a tile are the heads of a GQA group for a
 // few consecutive queries, so each key and value row read from memory serves all of them.
@@ -25,6 +26,10 @@ struct AttentionTileKernels {
     void (*accumulate)(float* acc, const float* p, int64_t ld, int64_t rows, const float* v, int64_t v_stride,
                        int64_t keys, int64_t head_dim);
 };
+
+// The kernels of the instruction-set level in effect (simd_level()). Each is deterministic: the
+// same arguments give the same bits, whatever other rows or threads do.
+const AttentionTileKernels& attention_tile_kernels();
 
 // The AVX2/FMA kernels; call only when use_avx2() is true.
 const AttentionTileKernels& attention_tile_kernels_avx2();

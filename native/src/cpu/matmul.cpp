@@ -3,8 +3,14 @@
 // dot kernels of the best instruction-set level (matmul_kernels.h). For several activation rows
 // (prefill) each thread walks its weights tile by tile, and every tile, small enough to stay in
 // the core's cache, meets all activation rows before the next tile is read: the weights come from
-// memory once per matmul, not once per row. F32 weights with several rows go to a GEMM: our own on
-// AVX-512 hosts (sgemm_avx512.cpp), OpenBLAS sgemm elsewhere.
+// memory once per matmul, not once per row. F32 weights go to a GEMM: our own at every row count on
+// AVX-512 hosts (sgemm_avx512.cpp), OpenBLAS sgemm for several rows elsewhere.
+//
+// Batch invariance: at a given instruction-set level, each output row depends on its own
+// activation row only, never on how many rows share the call (the kernels keep one summation order
+// per row, whatever the row count), so a sequence decoded in a batch gets exactly the logits it
+// gets alone. OpenBLAS gives no such promise: F32 weights at the AVX2 and portable levels are the
+// one exception.
 #include <cblas.h>
 
 #include <algorithm>
@@ -48,8 +54,8 @@ constexpr int64_t kWeightTileBytes = 128 * 1024;
 // than it saves.
 constexpr int64_t kMinChunkBytes = 32 * 1024;
 
-// With fewer activation rows than this, F32 weights go through the dot kernels (one pass over the
-// weights per call); from here on a GEMM's blocking wins.
+// Below the AVX-512 level, F32 weights with fewer activation rows than this go through the dot
+// kernels (one pass over the weights per call); from here on OpenBLAS's blocking wins.
 constexpr int64_t kGemmMinRows = 4;
 
 DotKernel select_kernel(int type) {
@@ -174,11 +180,11 @@ void matmul_kernels(float* out, const float* x, const void* w, int w_type, int64
     });
 }
 
-// F32 weights with several rows: the library's own GEMM at the AVX-512 level (sgemm.h), else
+// F32 weights: the library's own GEMM at the AVX-512 level (sgemm.h), for every row count; else
 // OpenBLAS; one single-threaded call per thread on an equal share of the weight rows (a share per
 // thread, not more: each call packs x again).
 void matmul_f32_rows(float* out, const float* x, const float* w, int64_t n, int64_t k, int64_t m) {
-    const bool own = simd_level() >= kSimdAvx512 && n > 1;
+    const bool own = simd_level() >= kSimdAvx512;
     const int64_t threads = thread_count();
     const int64_t align = own ? 32 : 16;
     const int64_t share = ((m + threads - 1) / threads + align - 1) / align * align;
@@ -213,7 +219,8 @@ extern "C" int llm_matmul(float* out, const float* x, const void* w, int w_type,
     }
     return llm::guarded([&] {
         llm::DotKernel kernel = llm::select_kernel(w_type);
-        if (w_type == LLM_TYPE_F32 && (kernel.dot == nullptr || n >= llm::kGemmMinRows)) {
+        if (w_type == LLM_TYPE_F32 && (kernel.dot == nullptr || n >= llm::kGemmMinRows ||
+                                       llm::simd_level() >= llm::kSimdAvx512)) {
             llm::matmul_f32_rows(out, x, static_cast<const float*>(w), n, k, m);
         } else {
             llm::matmul_kernels(out, x, w, w_type, n, k, m, kernel);

@@ -352,8 +352,10 @@ template <class Load>
 struct FloatKernel {
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
-        // one row needs four chains of FMAs in flight; more rows bring their own
-        constexpr int U = NX == 1 ? 4 : 2;
+        // Two chains of FMAs in flight per row, for every row count: a row's sum must not depend
+        // on how many rows share the call (a batch gives each sequence the result it gets alone),
+        // and four rows of four chains would not fit in 16 registers.
+        constexpr int U = 2;
         const float* xr[NX];
         __m256 acc[NX][U];
         for (int r = 0; r < NX; r++) {

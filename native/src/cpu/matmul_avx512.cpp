@@ -166,9 +166,11 @@ struct Block32Kernel {
         return _mm512_cvtph_ps(_mm512_castsi512_si256(halves));
     }
 
-    // Chains of FMAs in flight per activation row: a single row needs several to hide the latency.
-    template <int NX>
-    static constexpr int kChains = NX == 1 ? 4 : 2;
+    // Chains of FMAs in flight per activation row (a full group's units take turns). The same for
+    // every row count, so that a row's sum does not depend on how many rows share the call: a
+    // batch gives each sequence the result it gets alone. A group has at most two units.
+    static constexpr int kChains = 2;
+    static_assert(T::kGroup / T::kUnit <= 2, "one chain per unit of a group");
 
     // Integer sums of the unit from block `first` with activation row x: 16 lanes of kUnit blocks.
     static __m512i unit_sums(int64_t first, const Q8Block32Row& x, const __m512i* w) {
@@ -185,7 +187,7 @@ struct Block32Kernel {
     // the chains, or the row's last, partial one with its leftover pair and single block.
     template <int NX, bool kFull>
     __attribute__((always_inline)) static inline void group(const Block* wb, int64_t b, int count,
-                                                            const Q8Block32Row* xr, __m512 (*acc)[kChains<NX>],
+                                                            const Q8Block32Row* xr, __m512 (*acc)[kChains],
                                                             __m256* acc_min) {
         const __mmask16 in_group = (__mmask16)((1u << count) - 1);
         const __m512 dm = group_scales(wb + b, count);
@@ -208,7 +210,7 @@ struct Block32Kernel {
                 w[0] = natural_pair_weights(wb + first);
             }
             const __m512i lanes = _mm512_load_si512(kUnitLanes.block[u]);
-            const int chain = kFull ? u % kChains<NX> : 0;
+            const int chain = kFull ? u % kChains : 0;
             for (int r = 0; r < NX; r++) {
                 __m512i sum = unit_sums(first, xr[r], w);
                 acc[r][chain] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]), acc[r][chain]);
@@ -249,11 +251,11 @@ struct Block32Kernel {
         const Block* wb = static_cast<const Block*>(w);
         const int64_t nb = k / kQK;
         Q8Block32Row xr[NX];
-        __m512 acc[NX][kChains<NX>];
+        __m512 acc[NX][kChains];
         __m256 acc_min[NX];
         for (int r = 0; r < NX; r++) {
             xr[r] = q8_block32_row(x + r * x_stride, k, kCorr);
-            for (int c = 0; c < kChains<NX>; c++) acc[r][c] = _mm512_setzero_ps();
+            for (int c = 0; c < kChains; c++) acc[r][c] = _mm512_setzero_ps();
             acc_min[r] = _mm256_setzero_ps();
         }
         int64_t b = 0;
@@ -261,7 +263,7 @@ struct Block32Kernel {
         if (b < nb) group<NX, false>(wb, b, (int)(nb - b), xr, acc, acc_min);
         for (int r = 0; r < NX; r++) {
             __m512 total = acc[r][0];
-            for (int c = 1; c < kChains<NX>; c++) total = _mm512_add_ps(total, acc[r][c]);
+            for (int c = 1; c < kChains; c++) total = _mm512_add_ps(total, acc[r][c]);
             if constexpr (T::kMin) total = _mm512_add_ps(total, _mm512_zextps256_ps512(acc_min[r]));
             out[r * out_stride] = _mm512_reduce_add_ps(total);
         }
@@ -400,13 +402,9 @@ struct Q6KKernel {
     }
 };
 
-// ---- float weights: F32, F16, BF16; 16 values per step, the tail through masked loads -------------
+// ---- 16-bit float weights: F16, BF16; 16 values per step, the tail through masked loads ------------
+// (F32 weights take the GEMM of sgemm_avx512.cpp at every row count on this level.)
 
-struct LoadF32 {
-    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
-        return _mm512_maskz_loadu_ps(m, static_cast<const float*>(w) + i);
-    }
-};
 struct LoadF16 {
     static __m512 load16(const void* w, int64_t i, __mmask16 m) {
         return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, static_cast<const uint16_t*>(w) + i));
@@ -423,7 +421,9 @@ template <class Load>
 struct FloatKernel {
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
-        constexpr int U = NX == 1 ? 4 : 2;  // chains of FMAs in flight per row
+        // Chains of FMAs in flight per row: the same for every row count, so that a row's sum
+        // does not depend on how many rows share the call (see Block32Kernel::kChains).
+        constexpr int U = 4;
         const __mmask16 all = 0xffff;
         const float* xr[NX];
         __m512 acc[NX][U];
@@ -465,7 +465,6 @@ DotKernel block32_kernel() {
 
 DotKernel dot_kernel_avx512(int type) {
     switch (type) {
-        case LLM_TYPE_F32: return {kFloat, dot_rows<FloatKernel<LoadF32>>};
         case LLM_TYPE_F16: return {kFloat, dot_rows<FloatKernel<LoadF16>>};
         case LLM_TYPE_BF16: return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
         case LLM_TYPE_Q8_0: return block32_kernel<BlockQ8_0>();

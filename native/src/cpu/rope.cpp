@@ -1,7 +1,8 @@
 // Rotary position embedding. Angles are computed in double: positions reach 10^5 and more, where
 // float angles lose the low bits that make neighbouring positions distinct. The cosines and sines
 // are computed once per token and shared by its heads; the rotation has a portable loop and an
-// AVX2 one (rope_avx2.cpp), chosen once per call.
+// AVX2 one (rope_avx2.cpp), chosen once per call. Tokens sit at consecutive positions
+// (llm_rope) or at positions of their own (llm_rope_rows: rows of several sequences).
 #include <cmath>
 #include <vector>
 
@@ -11,8 +12,12 @@
 #include "status.h"
 #include "thread_pool.h"
 
-extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim, int64_t pos_offset,
-                        int style, double theta, int64_t rot_dims, const float* freq_factors) {
+namespace {
+
+// Rotates the tokens [0, n) of x (n, heads, head_dim); token t is at position_of(t).
+template <class PositionOf>
+int rotate(float* x, int64_t n, int64_t heads, int64_t head_dim, int style, double theta, int64_t rot_dims,
+           const float* freq_factors, PositionOf position_of) {
     const bool simd = llm::use_avx2();
     return llm::guarded([&] {
         const int64_t pairs = rot_dims / 2;
@@ -21,17 +26,17 @@ extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int
             freq[(size_t)i] = std::pow(theta, -2.0 * (double)i / (double)rot_dims);
             if (freq_factors) freq[(size_t)i] /= freq_factors[i];
         }
-        llm::parallel_for(batch * seq, 1, [&](int64_t t0, int64_t t1) {
+        llm::parallel_for(n, 1, [&](int64_t t0, int64_t t1) {
             std::vector<float> cs((size_t)pairs), sn((size_t)pairs);
-            for (int64_t bt = t0; bt < t1; bt++) {
-                double pos = (double)(pos_offset + bt % seq);
+            for (int64_t t = t0; t < t1; t++) {
+                double pos = (double)position_of(t);
                 for (int64_t i = 0; i < pairs; i++) {
                     double a = pos * freq[(size_t)i];
                     cs[(size_t)i] = (float)std::cos(a);
                     sn[(size_t)i] = (float)std::sin(a);
                 }
                 for (int64_t h = 0; h < heads; h++) {
-                    float* v = x + (bt * heads + h) * head_dim;
+                    float* v = x + (t * heads + h) * head_dim;
                     if (simd) {
                         llm::avx2::rope_rotate(v, cs.data(), sn.data(), pairs, style);
                         continue;
@@ -47,4 +52,18 @@ extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int
             }
         });
     });
+}
+
+}  // namespace
+
+extern "C" int llm_rope(float* x, int64_t batch, int64_t seq, int64_t heads, int64_t head_dim, int64_t pos_offset,
+                        int style, double theta, int64_t rot_dims, const float* freq_factors) {
+    return rotate(x, batch * seq, heads, head_dim, style, theta, rot_dims, freq_factors,
+                  [&](int64_t t) { return pos_offset + t % seq; });
+}
+
+extern "C" int llm_rope_rows(float* x, const int32_t* positions, int64_t n, int64_t heads, int64_t head_dim,
+                             int style, double theta, int64_t rot_dims, const float* freq_factors) {
+    return rotate(x, n, heads, head_dim, style, theta, rot_dims, freq_factors,
+                  [&](int64_t t) { return (int64_t)positions[t]; });
 }

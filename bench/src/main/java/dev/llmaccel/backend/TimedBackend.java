@@ -102,6 +102,13 @@ public final class TimedBackend extends Backend {
     }
 
     @Override
+    protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim) {
+        long t0 = System.nanoTime();
+        inner.ropeRowsKernel(x, positions, params, rows, heads, headDim);
+        add("rope", t0);
+    }
+
+    @Override
     protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
         long t0 = System.nanoTime();
         inner.swigluKernel(out, gate, up, n);
@@ -135,6 +142,23 @@ public final class TimedBackend extends Backend {
         long t0 = System.nanoTime();
         inner.attentionKernel(out, q, k, v, params, mask, batch, nq, heads, kvHeads, headDim, capacity);
         add("attention", t0);
+    }
+
+    @Override
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
+        long t0 = System.nanoTime();
+        inner.pagedKvWriteKernel(kPool, vPool, k, v, slots, n, row);
+        add("paged_kv_write", t0);
+    }
+
+    @Override
+    protected void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale, int blockSize,
+            int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads, long kvHeads,
+            long headDim) {
+        long t0 = System.nanoTime();
+        inner.pagedAttentionKernel(out, q, kPool, vPool, scale, blockSize, blockTables, maxBlocks, rowSequence,
+                rowPosition, n, heads, kvHeads, headDim);
+        add("paged_attention", t0);
     }
 
     @Override

@@ -222,20 +222,41 @@ public abstract class Backend implements AutoCloseable {
             throw new NullPointerException("params");
         }
         long headDim = x.dim(-1);
-        int rot = params.rotaryDimsFor((int) headDim);
-        if (headDim % 2 != 0 || rot > headDim) {
-            throw new IllegalArgumentException("rope needs an even head size >= rotary dimensions " + rot + ", got " + x);
-        }
-        float[] factors = params.freqFactors();
-        if (factors != null && factors.length != rot / 2) {
-            throw new IllegalArgumentException("rope frequency factors must have " + rot / 2 + " entries, got " + factors.length);
-        }
+        checkRope(headDim, params);
         if (positionOffset < 0 || positionOffset > Integer.MAX_VALUE - x.dim(-3)) {
             throw new IllegalArgumentException("rope position offset " + positionOffset + " out of range");
         }
         require(Op.ROPE, DType.F32);
         long batch = x.rank() == 4 ? x.dim(0) : 1;
         ropeKernel(x, positionOffset, params, batch, x.dim(-3), x.dim(-2), headDim);
+    }
+
+    /**
+     * Rotary position embedding, in place, for rows at positions of their own: row t sits at
+     * positions[t] (the rows of a batch that continues several sequences).
+     *
+     * @param x (rows, heads, headDim) F32, headDim even
+     * @param positions one position >= 0 per row
+     */
+    public final void rope(Tensor x, int[] positions, RopeParams params) {
+        onDevice(x);
+        writable(x);
+        f32(x, "rope input");
+        rank(x, 3, "rope input");
+        if (params == null || positions == null) {
+            throw new NullPointerException(params == null ? "params" : "positions");
+        }
+        if (positions.length != x.dim(0)) {
+            throw new IllegalArgumentException("rope needs one position per row of " + x + ", got " + positions.length);
+        }
+        for (int p : positions) {
+            if (p < 0) {
+                throw new IllegalArgumentException("rope position " + p + " is negative");
+            }
+        }
+        checkRope(x.dim(-1), params);
+        require(Op.ROPE, DType.F32);
+        ropeRowsKernel(x, positions.clone(), params, x.dim(0), x.dim(1), x.dim(2));
     }
 
     /**
@@ -343,6 +364,88 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
+     * Writes the keys and values of a batch's rows into a paged cache: row i of k and v goes to the
+     * slot of row i's position (see {@link PagedAttentionParams}). Run it before
+     * {@link #pagedAttention} of the same rows, which reads them back.
+     *
+     * @param kPool (blocks, blockSize, kvHeads, headDim) F32
+     * @param vPool (blocks, blockSize, kvHeads, headDim) F32
+     * @param k (rows, kvHeads, headDim) F32
+     * @param v (rows, kvHeads, headDim) F32
+     * @throws IllegalArgumentException when two rows share a slot or a block id is outside the pool
+     */
+    public final void pagedKvWrite(Tensor kPool, Tensor vPool, Tensor k, Tensor v, PagedAttentionParams params) {
+        onDevice(kPool, vPool, k, v);
+        writable(kPool);
+        writable(vPool);
+        if (params == null) {
+            throw new NullPointerException("params");
+        }
+        checkPools(kPool, vPool, params);
+        f32(k, "paged keys");
+        f32(v, "paged values");
+        if (k.rank() != 3 || !Arrays.equals(k.shape(), v.shape()) || k.dim(0) != params.rows()
+                || k.dim(1) != kPool.dim(2) || k.dim(2) != kPool.dim(3)) {
+            throw new IllegalArgumentException("new keys " + k + " and values " + v + " must both be (" + params.rows()
+                    + ", " + kPool.dim(2) + ", " + kPool.dim(3) + ")");
+        }
+        noOverlap(kPool, k, false, "paged kv write");
+        noOverlap(kPool, v, false, "paged kv write");
+        noOverlap(vPool, k, false, "paged kv write");
+        noOverlap(vPool, v, false, "paged kv write");
+        noOverlap(kPool, vPool, false, "paged kv write");
+        int[] slots = new int[params.rows()];
+        for (int i = 0; i < slots.length; i++) {
+            slots[i] = params.slot(i);
+        }
+        int[] sorted = slots.clone();
+        Arrays.sort(sorted);
+        for (int i = 1; i < sorted.length; i++) {
+            if (sorted[i] == sorted[i - 1]) {
+                throw new IllegalArgumentException("two rows write cache slot " + sorted[i]);
+            }
+        }
+        require(Op.PAGED_ATTENTION, DType.F32);
+        pagedKvWriteKernel(kPool, vPool, k, v, slots, slots.length, k.dim(1) * k.dim(2));
+    }
+
+    /**
+     * Causal attention of a batch's rows, each over the cached keys and values of its own sequence
+     * (positions 0 .. its own, read through the block tables of params), with grouped-query heads
+     * (query head h reads key/value head h / (heads / kvHeads)). Each output row depends on its own
+     * query and keys only, never on the other rows: a sequence gets the same result in any batch.
+     *
+     * @param out (rows, heads, headDim) F32
+     * @param q (rows, heads, headDim) F32
+     * @param kPool (blocks, blockSize, kvHeads, headDim) F32
+     * @param vPool (blocks, blockSize, kvHeads, headDim) F32
+     * @throws IllegalArgumentException when a block id a row reaches is outside the pool
+     */
+    public final void pagedAttention(Tensor out, Tensor q, Tensor kPool, Tensor vPool, PagedAttentionParams params) {
+        onDevice(out, q, kPool, vPool);
+        writable(out);
+        if (params == null) {
+            throw new NullPointerException("params");
+        }
+        checkPools(kPool, vPool, params);
+        sameShapeF32(out, q, "paged attention");
+        long heads = q.rank() == 3 ? q.dim(1) : 0;
+        long kvHeads = kPool.dim(2);
+        long headDim = kPool.dim(3);
+        if (q.rank() != 3 || q.dim(0) != params.rows() || q.dim(2) != headDim || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("queries must be (" + params.rows() + ", heads, " + headDim
+                    + ") with heads a multiple of " + kvHeads + ", got " + q);
+        }
+        noOverlap(out, q, true, "paged attention");
+        noOverlap(out, kPool, false, "paged attention");
+        noOverlap(out, vPool, false, "paged attention");
+        require(Op.PAGED_ATTENTION, DType.F32);
+        pagedAttentionKernel(out, q, kPool, vPool, params.scale(), (int) kPool.dim(1), params.tables(),
+                params.maxBlocks(), params.sequenceOfRows(), params.positionOfRows(), params.rows(), heads, kvHeads,
+                headDim);
+    }
+
+    /**
      * Pools each sequence of a batch into one vector.
      *
      * @param out (batch, d) F32
@@ -434,6 +537,9 @@ public abstract class Backend implements AutoCloseable {
 
     protected abstract void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim);
 
+    /** positions is a copy, one per row. */
+    protected abstract void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim);
+
     protected abstract void swigluKernel(Tensor out, Tensor gate, Tensor up, long n);
 
     protected abstract void geluKernel(Tensor out, Tensor x, long n);
@@ -446,6 +552,15 @@ public abstract class Backend implements AutoCloseable {
     /** mask is params.mask() (already copied), or null. */
     protected abstract void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
             long batch, long nq, long heads, long kvHeads, long headDim, long capacity);
+
+    /** Row i of k and v into slot slots[i] of the pools, seen as (slots, row). */
+    protected abstract void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
+            long row);
+
+    /** The arrays are params' own (already checked); the kernel must not keep them. */
+    protected abstract void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
+            int blockSize, int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads,
+            long kvHeads, long headDim);
 
     protected abstract void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d);
 
@@ -568,6 +683,17 @@ public abstract class Backend implements AutoCloseable {
                 + (inPlace ? " without being the same memory" : ""));
     }
 
+    private static void checkRope(long headDim, RopeParams params) {
+        int rot = params.rotaryDimsFor((int) headDim);
+        if (headDim % 2 != 0 || rot > headDim) {
+            throw new IllegalArgumentException("rope needs an even head size >= rotary dimensions " + rot + ", got " + headDim);
+        }
+        float[] factors = params.freqFactors();
+        if (factors != null && factors.length != rot / 2) {
+            throw new IllegalArgumentException("rope frequency factors must have " + rot / 2 + " entries, got " + factors.length);
+        }
+    }
+
     private static void vector(Tensor t, long d, String what) {
         if (t.dtype() != DType.F32 || t.rank() != 1 || t.dim(0) != d) {
             throw new IllegalArgumentException(what + " must be F32 (" + d + "), got " + t);
@@ -577,6 +703,40 @@ public abstract class Backend implements AutoCloseable {
     private static void eps(float eps) {
         if (!(eps >= 0) || Float.isInfinite(eps)) {
             throw new IllegalArgumentException("epsilon must be >= 0 and finite, got " + eps);
+        }
+    }
+
+    /**
+     * Two pools of one shape (blocks, blockSize, kvHeads, headDim) F32 that params' block size
+     * matches, and every block id a row of params reaches inside them.
+     */
+    private static void checkPools(Tensor kPool, Tensor vPool, PagedAttentionParams params) {
+        f32(kPool, "key pool");
+        f32(vPool, "value pool");
+        if (kPool.rank() != 4 || !Arrays.equals(kPool.shape(), vPool.shape())) {
+            throw new IllegalArgumentException("key and value pools must both be (blocks, blockSize, kvHeads, headDim), got "
+                    + kPool + " and " + vPool);
+        }
+        if (kPool.dim(1) != params.blockSize()) {
+            throw new IllegalArgumentException("the pools hold blocks of " + kPool.dim(1) + " slots, the tables blocks of "
+                    + params.blockSize());
+        }
+        long blocks = kPool.dim(0);
+        int[] tables = params.tables();
+        int maxBlocks = params.maxBlocks();
+        int[] reach = new int[params.sequences()];  // blocks each sequence's rows reach
+        for (int i = 0; i < params.rows(); i++) {
+            int s = params.sequenceOfRows()[i];
+            reach[s] = Math.max(reach[s], params.positionOfRows()[i] / params.blockSize() + 1);
+        }
+        for (int s = 0; s < reach.length; s++) {
+            for (int b = 0; b < reach[s]; b++) {
+                int id = tables[s * maxBlocks + b];
+                if (id < 0 || id >= blocks) {
+                    throw new IndexOutOfBoundsException("block " + b + " of sequence " + s + " is " + id + ", outside the "
+                            + blocks + " blocks of the pools");
+                }
+            }
         }
     }
 

@@ -149,6 +149,13 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
+    protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim) {
+        check(CpuKernels.llm_rope_rows(x.address(), positions, rows, heads, headDim,
+                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                params.freqFactors()), "rope");
+    }
+
+    @Override
     protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
         check(CpuKernels.llm_swiglu(out.address(), gate.address(), up.address(), n), "swiglu");
     }
@@ -174,6 +181,20 @@ public final class CpuBackend extends Backend {
         check(CpuKernels.llm_attention(out.address(), q.address(), k.address(), v.address(), mask, batch, nq, heads,
                 kvHeads, headDim, capacity, params.kvLength(), params.queryPosition(), params.scale(),
                 params.causal() ? 1 : 0, params.window()), "attention");
+    }
+
+    @Override
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
+        check(CpuKernels.llm_paged_kv_write(kPool.address(), vPool.address(), k.address(), v.address(), slots, n, row),
+                "paged kv write");
+    }
+
+    @Override
+    protected void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale, int blockSize,
+            int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads, long kvHeads,
+            long headDim) {
+        check(CpuKernels.llm_paged_attention(out.address(), q.address(), kPool.address(), vPool.address(), blockTables,
+                rowSequence, rowPosition, n, heads, kvHeads, headDim, blockSize, maxBlocks, scale), "paged attention");
     }
 
     @Override

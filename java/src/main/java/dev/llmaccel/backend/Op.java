@@ -12,6 +12,7 @@ public enum Op {
     ADD,
     SOFTMAX,
     ATTENTION,
+    PAGED_ATTENTION,
     POOL,
     L2_NORMALIZE,
     SAMPLE,

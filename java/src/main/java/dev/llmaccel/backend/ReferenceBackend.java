@@ -117,33 +117,41 @@ public final class ReferenceBackend extends Backend {
 
     @Override
     protected void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim) {
-        float[] xs = x.toFloatArray();
+        x.copyFrom(rotate(x.toFloatArray(), t -> positionOffset + t % seq, params, batch * seq, heads, headDim));
+    }
+
+    @Override
+    protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim) {
+        x.copyFrom(rotate(x.toFloatArray(), t -> positions[(int) t], params, rows, heads, headDim));
+    }
+
+    /** Rope of tokens [0, n) of xs (n, heads, headDim), token t at position positionOf(t). */
+    private static float[] rotate(float[] xs, java.util.function.LongUnaryOperator positionOf, RopeParams params, long n,
+            long heads, long headDim) {
         int rot = params.rotaryDimsFor((int) headDim);
         float[] factors = params.freqFactors();
-        for (int b = 0; b < batch; b++) {
-            for (int t = 0; t < seq; t++) {
-                long pos = positionOffset + t;
-                for (int h = 0; h < heads; h++) {
-                    int o = (int) (((b * seq + t) * heads + h) * headDim);
-                    for (int i = 0; i < rot / 2; i++) {
-                        double freq = Math.pow(params.theta(), -2.0 * i / rot);
-                        if (factors != null) {
-                            freq /= factors[i];
-                        }
-                        double angle = pos * freq;
-                        double cos = Math.cos(angle);
-                        double sin = Math.sin(angle);
-                        int i0 = params.style() == RopeStyle.NORMAL ? o + 2 * i : o + i;
-                        int i1 = params.style() == RopeStyle.NORMAL ? o + 2 * i + 1 : o + i + rot / 2;
-                        double x0 = xs[i0];
-                        double x1 = xs[i1];
-                        xs[i0] = (float) (x0 * cos - x1 * sin);
-                        xs[i1] = (float) (x0 * sin + x1 * cos);
+        for (int t = 0; t < n; t++) {
+            long pos = positionOf.applyAsLong(t);
+            for (int h = 0; h < heads; h++) {
+                int o = (int) ((t * heads + h) * headDim);
+                for (int i = 0; i < rot / 2; i++) {
+                    double freq = Math.pow(params.theta(), -2.0 * i / rot);
+                    if (factors != null) {
+                        freq /= factors[i];
                     }
+                    double angle = pos * freq;
+                    double cos = Math.cos(angle);
+                    double sin = Math.sin(angle);
+                    int i0 = params.style() == RopeStyle.NORMAL ? o + 2 * i : o + i;
+                    int i1 = params.style() == RopeStyle.NORMAL ? o + 2 * i + 1 : o + i + rot / 2;
+                    double x0 = xs[i0];
+                    double x1 = xs[i1];
+                    xs[i0] = (float) (x0 * cos - x1 * sin);
+                    xs[i1] = (float) (x0 * sin + x1 * cos);
                 }
             }
         }
-        x.copyFrom(xs);
+        return xs;
     }
 
     @Override
@@ -250,6 +258,68 @@ public final class ReferenceBackend extends Backend {
                     for (int c = 0; c < headDim; c++) {
                         ys[qo + c] = (float) (acc[c] / sum);
                     }
+                }
+            }
+        }
+        out.copyFrom(ys);
+    }
+
+    @Override
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
+        float[] ks = k.toFloatArray();
+        float[] vs = v.toFloatArray();
+        try (Tensor kSlots = kPool.view(kPool.elements() / row, row);
+             Tensor vSlots = vPool.view(vPool.elements() / row, row)) {
+            for (int i = 0; i < n; i++) {
+                try (Tensor kDst = kSlots.rows(slots[i], 1); Tensor vDst = vSlots.rows(slots[i], 1)) {
+                    kDst.copyFrom(java.util.Arrays.copyOfRange(ks, (int) (i * row), (int) ((i + 1) * row)));
+                    vDst.copyFrom(java.util.Arrays.copyOfRange(vs, (int) (i * row), (int) ((i + 1) * row)));
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale, int blockSize,
+            int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads, long kvHeads,
+            long headDim) {
+        float[] qs = q.toFloatArray();
+        float[] ks = kPool.toFloatArray();
+        float[] vs = vPool.toFloatArray();
+        float[] ys = new float[qs.length];
+        long group = heads / kvHeads;
+        for (int i = 0; i < n; i++) {
+            int keys = rowPosition[i] + 1;
+            long[] slot = new long[keys];  // where each visible position lives
+            for (int p = 0; p < keys; p++) {
+                slot[p] = (long) blockTables[rowSequence[i] * maxBlocks + p / blockSize] * blockSize + p % blockSize;
+            }
+            for (int h = 0; h < heads; h++) {
+                long kh = h / group;
+                int qo = (int) ((i * heads + h) * headDim);
+                double[] scores = new double[keys];
+                double max = Double.NEGATIVE_INFINITY;
+                for (int p = 0; p < keys; p++) {
+                    int ko = (int) ((slot[p] * kvHeads + kh) * headDim);
+                    double dot = 0;
+                    for (int c = 0; c < headDim; c++) {
+                        dot += (double) qs[qo + c] * ks[ko + c];
+                    }
+                    scores[p] = dot * scale;
+                    max = Math.max(max, scores[p]);
+                }
+                double sum = 0;
+                double[] acc = new double[(int) headDim];
+                for (int p = 0; p < keys; p++) {
+                    double w = Math.exp(scores[p] - max);
+                    sum += w;
+                    int vo = (int) ((slot[p] * kvHeads + kh) * headDim);
+                    for (int c = 0; c < headDim; c++) {
+                        acc[c] += w * vs[vo + c];
+                    }
+                }
+                for (int c = 0; c < headDim; c++) {
+                    ys[qo + c] = (float) (acc[c] / sum);
                 }
             }
         }

@@ -141,6 +141,12 @@ class FallbackTest {
         }
 
         @Override
+        protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads,
+                long headDim) {
+            throw noKernel();
+        }
+
+        @Override
         protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
             throw noKernel();
         }
@@ -163,6 +169,19 @@ class FallbackTest {
         @Override
         protected void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
                 long batch, long nq, long heads, long kvHeads, long headDim, long capacity) {
+            throw noKernel();
+        }
+
+        @Override
+        protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
+                long row) {
+            throw noKernel();
+        }
+
+        @Override
+        protected void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
+                int blockSize, int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n,
+                long heads, long kvHeads, long headDim) {
             throw noKernel();
         }
 

@@ -46,9 +46,11 @@ class OpSuiteTest {
         addEmbedding(cases);
         addNorms(cases);
         addRope(cases);
+        addRopeRows(cases);
         addElementwise(cases);
         addAttention(cases);
         addLlamaAttention(cases);
+        addPagedAttention(cases);
         addPooling(cases);
         return cases;
     }
@@ -183,6 +185,23 @@ class OpSuiteTest {
         }
     }
 
+    /** Rope of rows at positions of their own: the positions of a batch from several sequences. */
+    static void addRopeRows(List<OpCase> cases) {
+        long[][] shapes = {{1, 1, 2}, {5, 3, 8}, {13, 4, 64}, {7, 2, 128}};  // rows, heads, headDim
+        for (RopeStyle style : RopeStyle.values()) {
+            for (long[] s : shapes) {
+                int[] positions = new Random(25).ints((int) s[0], 0, 200_000).toArray();
+                positions[0] = 0;
+                cases.add(new OpCase("rope rows " + style + " " + java.util.Arrays.toString(s), 1e-5, b -> {
+                    try (Tensor x = tensor(b, DType.F32, normal(26, (int) (s[0] * s[1] * s[2]), 1), s)) {
+                        b.rope(x, positions, RopeParams.of(style, 10_000));
+                        return x.toFloatArray();
+                    }
+                }));
+            }
+        }
+    }
+
     // ---- elementwise -----------------------------------------------------------------------------
 
     static void addElementwise(List<OpCase> cases) {
@@ -297,6 +316,59 @@ class OpSuiteTest {
              Tensor v = tensor(b, DType.F32, normal(23, batch * cap * kvHeads * hd, 1), batch, cap, kvHeads, hd);
              Tensor out = poisoned(b, batch, nq, heads, hd)) {
             b.attention(out, q, k, v, p);
+            return out.toFloatArray();
+        }
+    }
+
+    /**
+     * A batch over a paged cache, as an engine step makes it: three sequences whose blocks lie
+     * scattered over the pool, one decoding deep into its context (several key spans), one in the
+     * middle of a prompt chunk, one decoding its second token; their new keys and values are
+     * written first, then every row attends its own sequence.
+     */
+    static void addPagedAttention(List<OpCase> cases) {
+        int[][] heads = {{1, 1}, {4, 2}, {6, 3}, {8, 1}};
+        for (int blockSize : new int[] {1, 5, 16}) {
+            for (int[] h : heads) {
+                for (int hd : new int[] {7, 40, 64}) {
+                    String name = "paged attention block=" + blockSize + " heads=" + h[0] + "/" + h[1] + " hd=" + hd;
+                    cases.add(new OpCase(name, 1e-5, b -> runPagedAttention(b, blockSize, h[0], h[1], hd)));
+                }
+            }
+        }
+    }
+
+    static PagedAttentionParams pagedBatch(int blockSize, Random r) {
+        // sequence 0: row at position 600; sequence 1: a chunk of rows 37 .. 45; sequence 2: position 1
+        int[] rowSeq = {1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2};
+        int[] rowPos = {37, 600, 38, 39, 40, 41, 42, 43, 44, 45, 1};
+        int maxBlocks = 600 / blockSize + 1;
+        int blocks = 3 * maxBlocks + 7;
+        java.util.List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < blocks; i++) {
+            ids.add(i);
+        }
+        java.util.Collections.shuffle(ids, r);
+        int[] tables = new int[3 * maxBlocks];
+        for (int i = 0; i < tables.length; i++) {
+            tables[i] = ids.get(i);
+        }
+        return new PagedAttentionParams(0.125f, blockSize, tables, maxBlocks, rowSeq, rowPos);
+    }
+
+    static float[] runPagedAttention(Backend b, int blockSize, int heads, int kvHeads, int hd) {
+        PagedAttentionParams p = pagedBatch(blockSize, new Random(27));
+        int blocks = 3 * p.maxBlocks() + 7;
+        int n = p.rows();
+        int poolFloats = blocks * blockSize * kvHeads * hd;
+        try (Tensor kPool = tensor(b, DType.F32, normal(28, poolFloats, 1), blocks, blockSize, kvHeads, hd);
+             Tensor vPool = tensor(b, DType.F32, normal(29, poolFloats, 1), blocks, blockSize, kvHeads, hd);
+             Tensor k = tensor(b, DType.F32, normal(30, n * kvHeads * hd, 1), n, kvHeads, hd);
+             Tensor v = tensor(b, DType.F32, normal(31, n * kvHeads * hd, 1), n, kvHeads, hd);
+             Tensor q = tensor(b, DType.F32, normal(32, n * heads * hd, 1), n, heads, hd);
+             Tensor out = poisoned(b, n, heads, hd)) {
+            b.pagedKvWrite(kPool, vPool, k, v, p);
+            b.pagedAttention(out, q, kPool, vPool, p);
             return out.toFloatArray();
         }
     }

@@ -57,6 +57,7 @@ class SimdLevelsTest {
         List<OpSuiteTest.OpCase> cases = new ArrayList<>();
         OpSuiteTest.addMatmul(cases, 1 << 20);
         OpSuiteTest.addAttention(cases);
+        OpSuiteTest.addPagedAttention(cases);
         OpSuiteTest.addElementwise(cases);
         return java.util.stream.IntStream.range(0, LEVELS.length).mapToObj(level -> dynamicContainer(LEVELS[level],
                 cases.stream().map(c -> dynamicTest(c.name(), () -> {

@@ -288,6 +288,14 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
+    protected synchronized void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads,
+            long headDim) {
+        check(CudaKernels.llm_cuda_rope_rows(context(), x.address(), positions, rows, heads, headDim,
+                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                params.freqFactors()), "rope");
+    }
+
+    @Override
     protected synchronized void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
         check(CudaKernels.llm_cuda_swiglu(context(), out.address(), gate.address(), up.address(), n), "swiglu");
     }
@@ -313,6 +321,22 @@ public final class CudaBackend extends Backend {
         check(CudaKernels.llm_cuda_attention(context(), out.address(), q.address(), k.address(), v.address(), mask,
                 batch, nq, heads, kvHeads, headDim, capacity, params.kvLength(), params.queryPosition(), params.scale(),
                 params.causal() ? 1 : 0, params.window()), "attention");
+    }
+
+    @Override
+    protected synchronized void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
+            long row) {
+        check(CudaKernels.llm_cuda_paged_kv_write(context(), kPool.address(), vPool.address(), k.address(), v.address(),
+                slots, n, row), "paged kv write");
+    }
+
+    @Override
+    protected synchronized void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
+            int blockSize, int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads,
+            long kvHeads, long headDim) {
+        check(CudaKernels.llm_cuda_paged_attention(context(), out.address(), q.address(), kPool.address(),
+                vPool.address(), blockTables, rowSequence, rowPosition, blockTables.length / maxBlocks, n, heads, kvHeads,
+                headDim, blockSize, maxBlocks, scale), "paged attention");
     }
 
     @Override

@@ -56,6 +56,20 @@ public final class CpuKernels {
     public static native int llm_rope(@Cast("float*") long x, long batch, long seq, long heads, long headDim,
             long posOffset, int style, double theta, long rotDims, @Cast("const float*") float[] freqFactors);
 
+    public static native int llm_rope_rows(@Cast("float*") long x, @Cast("const int32_t*") int[] positions, long n,
+            long heads, long headDim, int style, double theta, long rotDims, @Cast("const float*") float[] freqFactors);
+
+    // paged_attention.h
+    public static native int llm_paged_kv_write(@Cast("float*") long kPool, @Cast("float*") long vPool,
+            @Cast("const float*") long k, @Cast("const float*") long v, @Cast("const int32_t*") int[] slots, long n,
+            long row);
+
+    public static native int llm_paged_attention(@Cast("float*") long out, @Cast("const float*") long q,
+            @Cast("const float*") long kPool, @Cast("const float*") long vPool,
+            @Cast("const int32_t*") int[] blockTables, @Cast("const int32_t*") int[] rowSeq,
+            @Cast("const int32_t*") int[] rowPos, long n, long heads, long kvHeads, long headDim, long blockSize,
+            long maxBlocks, float scale);
+
     // attention.h
     public static native int llm_attention(@Cast("float*") long out, @Cast("const float*") long q,
             @Cast("const float*") long k, @Cast("const float*") long v, @Cast("const int32_t*") int[] mask,

@@ -45,6 +45,21 @@ public final class CudaKernels {
             long seq, long heads, long headDim, long posOffset, int style, double theta, long rotDims,
             @Cast("const float*") float[] freqFactors);
 
+    public static native int llm_cuda_rope_rows(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long x,
+            @Cast("const int32_t*") int[] positions, long n, long heads, long headDim, int style, double theta,
+            long rotDims, @Cast("const float*") float[] freqFactors);
+
+    // cuda_paged_attention.h
+    public static native int llm_cuda_paged_kv_write(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long kPool,
+            @Cast("float*") long vPool, @Cast("const float*") long k, @Cast("const float*") long v,
+            @Cast("const int32_t*") int[] slots, long n, long row);
+
+    public static native int llm_cuda_paged_attention(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,
+            @Cast("const float*") long q, @Cast("const float*") long kPool, @Cast("const float*") long vPool,
+            @Cast("const int32_t*") int[] blockTables, @Cast("const int32_t*") int[] rowSeq,
+            @Cast("const int32_t*") int[] rowPos, long sequences, long n, long heads, long kvHeads, long headDim,
+            long blockSize, long maxBlocks, float scale);
+
     // cuda_elementwise.h
     public static native int llm_cuda_add(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,
             @Cast("const float*") long a, @Cast("const float*") long b, long n, long d, int full);
