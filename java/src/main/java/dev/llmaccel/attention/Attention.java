@@ -2,13 +2,15 @@ package dev.llmaccel.attention;
 
 import dev.llmaccel.backend.AttentionParams;
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.PagedAttentionParams;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Objects;
 
 /**
  * Scaled dot-product attention for one layer shape ({@link AttentionConfig}): grouped-query heads,
  * causal or bidirectional, optional sliding window and padding mask, against fresh keys/values
- * (encoders, one pass) or a {@link KvCache} (decoders, token by token).
+ * (encoders, one pass), a {@link KvCache} (one decoder conversation, token by token) or a
+ * {@link PagedKvCache} (many conversations in one batch, each row through its block table).
  *
  * <pre>{@code
  * Attention attention = new Attention(backend, AttentionConfig.causal(32, 8, 128));
@@ -34,6 +36,43 @@ public final class Attention {
     /** A cache for layers layers of batch sequences of up to capacity tokens, on this backend. */
     public KvCache newCache(int layers, int batch, int capacity) {
         return new KvCache(backend, layers, batch, capacity, config.kvHeads(), config.headDim());
+    }
+
+    /** A paged cache of blocks blocks of blockSize token slots for layers layers, on this backend. */
+    public PagedKvCache newPagedCache(int layers, int blocks, int blockSize) {
+        return new PagedKvCache(backend, layers, blocks, blockSize, config.kvHeads(), config.headDim());
+    }
+
+    /**
+     * The rows of a batch over a paged cache with this layer's scale: see {@link PagedAttentionParams}.
+     * Causal only (a paged cache serves decoders); the config's window is not applied.
+     */
+    public PagedAttentionParams pagedRows(PagedKvCache cache, int[] blockTables, int maxBlocks, int[] rowSequence,
+            int[] rowPosition) {
+        Objects.requireNonNull(cache, "cache");
+        if (!config.causal() || config.window() != 0) {
+            throw new UnsupportedOperationException("paged attention is causal without a window; this layer is "
+                    + (config.causal() ? "windowed" : "bidirectional"));
+        }
+        return new PagedAttentionParams(config.scale(), cache.blockSize(), blockTables, maxBlocks, rowSequence, rowPosition);
+    }
+
+    /**
+     * Writes the new tokens' keys and values into their slots of the cache for layer, then attends
+     * each query row over its own sequence's cached positions (its own included).
+     *
+     * @param out (rows, heads, headDim) F32
+     * @param q (rows, heads, headDim) F32
+     * @param k (rows, kvHeads, headDim) F32, the rows' new keys
+     * @param v (rows, kvHeads, headDim) F32
+     * @param rows from {@link #pagedRows}
+     */
+    public void forward(Tensor out, Tensor q, Tensor k, Tensor v, PagedKvCache cache, int layer, PagedAttentionParams rows) {
+        Objects.requireNonNull(cache, "cache");
+        Objects.requireNonNull(rows, "rows");
+        checkHeads(q, k);
+        backend.pagedKvWrite(cache.keys(layer), cache.values(layer), k, v, rows);
+        backend.pagedAttention(out, q, cache.keys(layer), cache.values(layer), rows);
     }
 
     /**

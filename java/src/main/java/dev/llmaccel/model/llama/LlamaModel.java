@@ -1,5 +1,6 @@
 package dev.llmaccel.model.llama;
 
+import dev.llmaccel.attention.PagedKvCache;
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.gguf.GgufFile;
@@ -115,6 +116,28 @@ public final class LlamaModel implements AutoCloseable {
             throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
         }
         return new LlamaSession(config, weights, backend, contextSize, Math.min(batchSize, contextSize));
+    }
+
+    /**
+     * A runner of forward passes over many sequences at once (continuous batching), with a paged
+     * key/value cache of cacheBlocks blocks of blockSize tokens.
+     *
+     * @param maxRows rows (tokens) one pass takes at most
+     * @param maxLogitRows rows of logits one pass returns at most
+     * @throws IllegalArgumentException when a size is not positive or the cache's size overflows
+     */
+    public LlamaBatchRunner newBatchRunner(int cacheBlocks, int blockSize, int maxRows, int maxLogitRows) {
+        checkOpen();
+        if (cacheBlocks < 1 || blockSize < 1 || maxRows < 1 || maxLogitRows < 1) {
+            throw new IllegalArgumentException("cache blocks, block size, rows and logit rows must be positive: "
+                    + cacheBlocks + ", " + blockSize + ", " + maxRows + ", " + maxLogitRows);
+        }
+        return new LlamaBatchRunner(config, weights, backend, cacheBlocks, blockSize, maxRows, maxLogitRows);
+    }
+
+    /** Bytes of a paged key/value cache of this many token slots (see {@link #newBatchRunner}). */
+    public long kvCacheBytes(long tokens) {
+        return PagedKvCache.bytes(config.layers(), tokens, config.kvHeads(), config.headDim());
     }
 
     private void checkOpen() {

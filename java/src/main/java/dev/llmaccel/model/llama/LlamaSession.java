@@ -4,12 +4,9 @@ import dev.llmaccel.attention.Attention;
 import dev.llmaccel.attention.AttentionConfig;
 import dev.llmaccel.attention.KvCache;
 import dev.llmaccel.backend.Backend;
-import dev.llmaccel.embedding.Embedding;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -25,29 +22,20 @@ public final class LlamaSession implements AutoCloseable {
     private final LlamaConfig c;
     private final LlamaWeights w;
     private final Backend backend;
-    private final Embedding embedding;
+    private final Blocks blocks;
     private final Attention attention;
     private final KvCache cache;
+    private final Activations activations;
     private final int capacity;
     private final int batchSize;
     private final int[] tokens;
     private int length;
     private boolean closed;
 
-    // Activations for up to batchSize tokens; a forward pass over n tokens uses their first n rows.
-    private final Tensor x;      // (batch, dim) the residual stream
-    private final Tensor xb;     // (batch, dim) normed input of a sub-layer, then its output
-    private final Tensor q;      // (batch, heads * headDim)
-    private final Tensor k;      // (batch, kvHeads * headDim)
-    private final Tensor v;      // (batch, kvHeads * headDim)
-    private final Tensor att;    // (batch, heads * headDim) attention output
-    private final Tensor hb;     // (batch, hiddenDim) gate, then silu(gate) * up
-    private final Tensor hb2;    // (batch, hiddenDim) up
-    private final Tensor normed; // (1, dim) the last token after the final norm
-    private final Tensor logits; // (1, vocab)
+    private final Tensor normed;    // (1, dim) the last token after the final norm
+    private final Tensor logits;    // (1, vocab)
     private final Tensor logitsRow; // (vocab) view of logits
-    private final Rows decodeRows;  // the one-token views, made once
-    private final List<Tensor> buffers = new ArrayList<>();
+    private final Activations.Rows decodeRows;  // the one-token views, made once
 
     LlamaSession(LlamaConfig c, LlamaWeights w, Backend backend, int capacity, int batchSize) {
         this.c = c;
@@ -56,31 +44,38 @@ public final class LlamaSession implements AutoCloseable {
         this.capacity = capacity;
         this.batchSize = batchSize;
         this.tokens = new int[capacity];
-        this.embedding = new Embedding(backend);
+        this.blocks = new Blocks(c, w, backend);
         this.attention = new Attention(backend, AttentionConfig.causal(c.heads(), c.kvHeads(), c.headDim()));
         KvCache kv = null;
+        Activations acts = null;
+        Tensor n = null;
+        Tensor l = null;
         try {
             kv = attention.newCache(c.layers(), 1, capacity);
-            x = buffer(batchSize, c.dim());
-            xb = buffer(batchSize, c.dim());
-            q = buffer(batchSize, c.queryDim());
-            k = buffer(batchSize, c.kvDim());
-            v = buffer(batchSize, c.kvDim());
-            att = buffer(batchSize, c.queryDim());
-            hb = buffer(batchSize, c.hiddenDim());
-            hb2 = buffer(batchSize, c.hiddenDim());
-            normed = buffer(1, c.dim());
-            logits = buffer(1, c.vocabSize());
-            logitsRow = logits.view(c.vocabSize());
-            decodeRows = new Rows(1);
+            acts = new Activations(backend, c, batchSize);
+            n = backend.allocate(DType.F32, 1, c.dim());
+            l = backend.allocate(DType.F32, 1, c.vocabSize());
         } catch (RuntimeException | OutOfMemoryError e) {
-            buffers.forEach(Tensor::close);
+            if (l != null) {
+                l.close();
+            }
+            if (n != null) {
+                n.close();
+            }
+            if (acts != null) {
+                acts.close();
+            }
             if (kv != null) {
                 kv.close();
             }
             throw e;
         }
         this.cache = kv;
+        this.activations = acts;
+        this.normed = n;
+        this.logits = l;
+        this.logitsRow = l.view(c.vocabSize());
+        this.decodeRows = acts.rows(1);
     }
 
     /** The most tokens this session can hold. */
@@ -124,7 +119,7 @@ public final class LlamaSession implements AutoCloseable {
      */
     public Tensor forward(int... ids) {
         checkInput(ids);
-        Rows last = null;
+        Activations.Rows last = null;
         int start = length;
         try {
             for (int from = 0; from < ids.length; from += batchSize) {
@@ -160,7 +155,7 @@ public final class LlamaSession implements AutoCloseable {
         try {
             for (int from = 0; from < ids.length; from += batchSize) {
                 int n = Math.min(batchSize, ids.length - from);
-                try (Rows r = new Rows(n); Tensor outRows = out.rows(from, n)) {
+                try (Activations.Rows r = activations.rows(n); Tensor outRows = out.rows(from, n)) {
                     layers(r, Arrays.copyOfRange(ids, from, from + n));
                     backend.rmsNorm(r.xb, r.x, w.outputNorm, c.rmsEps());
                     backend.matmul(outRows, r.xb, w.output);
@@ -195,45 +190,22 @@ public final class LlamaSession implements AutoCloseable {
         }
         closed = true;
         decodeRows.close();
-        buffers.forEach(Tensor::close);
+        logits.close();
+        normed.close();
+        activations.close();
         cache.close();
     }
 
     // ---- the transformer --------------------------------------------------------------------------
 
-    /** Runs every block over n = ids.length new tokens, leaving the residual stream in r.x. */
-    private void layers(Rows r, int[] ids) {
+    /** Runs every block over n = ids.length new tokens at the next positions, leaving the residual stream in r.x. */
+    private void layers(Activations.Rows r, int[] ids) {
         int pos = length;
-        embedding.lookup(r.x, w.tokenEmbedding, ids);
-        for (int l = 0; l < c.layers(); l++) {
-            LlamaWeights.Layer L = w.layers[l];
-            // attention: x += wo · attention(rope(norm(wq · xn)), rope(norm(wk · xn)), wv · xn)
-            backend.rmsNorm(r.xb, r.x, L.attnNorm(), c.rmsEps());
-            backend.matmul(r.q, r.xb, L.wq());
-            backend.matmul(r.k, r.xb, L.wk());
-            backend.matmul(r.v, r.xb, L.wv());
-            if (L.bq() != null) {
-                backend.add(r.q, r.q, L.bq());
-                backend.add(r.k, r.k, L.bk());
-                backend.add(r.v, r.v, L.bv());
-            }
-            if (L.qNorm() != null) {
-                backend.rmsNorm(r.qPerHead, r.qPerHead, L.qNorm(), c.rmsEps());
-                backend.rmsNorm(r.kPerHead, r.kPerHead, L.kNorm(), c.rmsEps());
-            }
-            backend.rope(r.qHeads, pos, c.rope());
-            backend.rope(r.kHeads, pos, c.rope());
-            attention.forward(r.attHeads, r.qHeads, r.kHeads, r.vHeads, cache, l);
-            backend.matmul(r.xb, r.att, L.wo());
-            backend.add(r.x, r.x, r.xb);
-            // feed-forward: x += wDown · (silu(wGate · xn) * (wUp · xn))
-            backend.rmsNorm(r.xb, r.x, L.ffnNorm(), c.rmsEps());
-            backend.matmul(r.hb, r.xb, L.wGate());
-            backend.matmul(r.hb2, r.xb, L.wUp());
-            backend.swiglu(r.hb, r.hb, r.hb2);
-            backend.matmul(r.xb, r.hb, L.wDown());
-            backend.add(r.x, r.x, r.xb);
-        }
+        blocks.run(r, ids, (layer, rows) -> {
+            backend.rope(rows.qHeads, pos, c.rope());
+            backend.rope(rows.kHeads, pos, c.rope());
+            attention.forward(rows.attHeads, rows.qHeads, rows.kHeads, rows.vHeads, cache, layer);
+        });
         System.arraycopy(ids, 0, tokens, pos, ids.length);
         length = pos + ids.length;
     }
@@ -261,7 +233,7 @@ public final class LlamaSession implements AutoCloseable {
         length = newLength;
     }
 
-    private Rows rowsFor(int n, Rows previous) {
+    private Activations.Rows rowsFor(int n, Activations.Rows previous) {
         if (n == 1) {
             return decodeRows;
         }
@@ -271,56 +243,12 @@ public final class LlamaSession implements AutoCloseable {
         if (previous != null && previous != decodeRows) {
             previous.close();
         }
-        return new Rows(n);
-    }
-
-    private Tensor buffer(long rows, long cols) {
-        Tensor t = backend.allocate(DType.F32, rows, cols);
-        buffers.add(t);
-        return t;
+        return activations.rows(n);
     }
 
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
-        }
-    }
-
-    /** Views of the first n rows of every activation buffer, in the shapes the ops take. */
-    private final class Rows implements AutoCloseable {
-        final int n;
-        final Tensor x, xb, q, k, v, att, hb, hb2;
-        final Tensor qHeads;   // (n, heads, headDim)
-        final Tensor kHeads;   // (n, kvHeads, headDim)
-        final Tensor vHeads;   // (n, kvHeads, headDim)
-        final Tensor attHeads; // (n, heads, headDim)
-        final Tensor qPerHead; // (n * heads, headDim)
-        final Tensor kPerHead; // (n * kvHeads, headDim)
-
-        Rows(int n) {
-            this.n = n;
-            x = LlamaSession.this.x.rows(0, n);
-            xb = LlamaSession.this.xb.rows(0, n);
-            q = LlamaSession.this.q.rows(0, n);
-            k = LlamaSession.this.k.rows(0, n);
-            v = LlamaSession.this.v.rows(0, n);
-            att = LlamaSession.this.att.rows(0, n);
-            hb = LlamaSession.this.hb.rows(0, n);
-            hb2 = LlamaSession.this.hb2.rows(0, n);
-            qHeads = q.view(n, c.heads(), c.headDim());
-            kHeads = k.view(n, c.kvHeads(), c.headDim());
-            vHeads = v.view(n, c.kvHeads(), c.headDim());
-            attHeads = att.view(n, c.heads(), c.headDim());
-            qPerHead = q.view((long) n * c.heads(), c.headDim());
-            kPerHead = k.view((long) n * c.kvHeads(), c.headDim());
-        }
-
-        @Override
-        public void close() {
-            // views own no memory; closing them only marks them unusable
-            for (Tensor t : new Tensor[] {x, xb, q, k, v, att, hb, hb2, qHeads, kHeads, vHeads, attHeads, qPerHead, kPerHead}) {
-                t.close();
-            }
         }
     }
 }
