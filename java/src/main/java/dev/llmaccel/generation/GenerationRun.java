@@ -1,14 +1,9 @@
 package dev.llmaccel.generation;
 
-import dev.llmaccel.backend.SamplingParams;
-import dev.llmaccel.decoding.Decoding;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.Tensor;
-import dev.llmaccel.tokenizer.TokenDecoder;
 import dev.llmaccel.tokenizer.Tokenizer;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
 
 /**
  * One generation, advanced a token at a time by {@link #step()}: both the callback loop and the
@@ -17,21 +12,14 @@ import java.util.Map;
  */
 final class GenerationRun {
     private final LlamaSession session;
-    private final Tokenizer tokenizer;
-    private final GenerationOptions options;
     private final int[] prompt;
     private final int reused;
-    private final Decoding decoding;
-    private final TokenDecoder decoder;
-    private final StopStrings stops;
-    private final StringBuilder text = new StringBuilder();
+    private final Continuation continuation;
     private volatile boolean cancelled;
     private Tensor logits;
-    private int generated;
     private long promptNanos;
     private long generationStart;
     private long generationNanos;
-    private StopReason stopReason;
     private boolean done;
 
     /**
@@ -53,22 +41,13 @@ final class GenerationRun {
             }
         }
         this.session = session;
-        this.tokenizer = tokenizer;
-        this.options = options;
         this.prompt = prompt.clone();
         // Keep what the session already holds of this prompt (a chat's earlier turns), but run at
         // least the last prompt token again: its logits start the generation.
         int common = commonPrefix(session.tokens(), prompt);
         this.reused = Math.min(common, prompt.length - 1);
         session.truncate(reused);
-        this.decoding = new Decoding(session.backend(), withoutUntokenizable(options.sampling(), tokenizer.vocabSize(),
-                session.config().vocabSize()), options.seed(), options.penaltyWindow());
-        decoding.accept(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - options.penaltyWindow()), prompt.length));
-        this.decoder = tokenizer.streamingDecoder();
-        for (int id : prompt) {
-            decoder.next(id);  // so that the continuation decodes as it reads after the prompt
-        }
-        this.stops = new StopStrings(options.stopStrings());
+        this.continuation = new Continuation(tokenizer, session.backend(), session.config().vocabSize(), prompt, options);
     }
 
     /** Asks the run to stop before its next token; safe from any thread. */
@@ -89,8 +68,9 @@ final class GenerationRun {
         if (done) {
             return null;
         }
-        if (stopReason != null) {
-            return finish();
+        if (continuation.stopReason() != null) {
+            done = true;  // the last step's token ended it; its text went out with that step
+            return null;
         }
         if (cancelled || Thread.currentThread().isInterrupted()) {
             return end(StopReason.CANCELLED);
@@ -101,22 +81,15 @@ final class GenerationRun {
             generationStart = System.nanoTime();
             promptNanos = generationStart - t0;
         }
-        if (limitReached()) {
+        if (continuation.limitReached()) {
             return end(StopReason.MAX_TOKENS);
         }
-        int token = decoding.next(logits);
-        if (tokenizer.isEndOfGeneration(token)) {
-            return end(StopReason.END_OF_GENERATION);
-        }
-        generated++;
-        String released = stops.accept(decoder.next(token));
-        text.append(released);
-        if (stops.matched()) {
-            stopReason = StopReason.STOP_STRING;
-        } else if (!limitReached()) {
+        int token = continuation.sample(logits);
+        String released = continuation.accept(token);
+        if (continuation.stopReason() == null) {
             // the next step needs this token's logits; the last one before a limit is never run
             if (session.remaining() == 0) {
-                stopReason = StopReason.CONTEXT_FULL;
+                released += continuation.stop(StopReason.CONTEXT_FULL);
             } else {
                 logits = session.forward(token);
             }
@@ -130,46 +103,18 @@ final class GenerationRun {
         if (!done) {
             throw new IllegalStateException("the generation has not ended yet");
         }
-        return new GenerationResult(text.toString(), stopReason, prompt.length, reused, generated, promptNanos,
-                generationNanos);
-    }
-
-    private boolean limitReached() {
-        return options.maxNewTokens() >= 0 && generated >= options.maxNewTokens();
-    }
-
-    private String end(StopReason reason) {
-        stopReason = reason;
-        if (logits != null) {
-            generationNanos = System.nanoTime() - generationStart;
-        }
-        return finish();
+        return new GenerationResult(continuation.text(), continuation.stopReason(), prompt.length, reused,
+                continuation.generated(), promptNanos, generationNanos);
     }
 
     /** Ends the run; returns text still held back (an incomplete character, a partial stop string), or null. */
-    private String finish() {
+    private String end(StopReason reason) {
+        if (logits != null) {
+            generationNanos = System.nanoTime() - generationStart;
+        }
         done = true;
-        if (stopReason == StopReason.STOP_STRING) {
-            return null;
-        }
-        String rest = stops.accept(decoder.flush()) + stops.flush();
-        text.append(rest);
+        String rest = continuation.stop(reason);
         return rest.isEmpty() ? null : rest;
-    }
-
-    /**
-     * Models whose embedding table has more rows than the vocabulary has tokens (padding to a round
-     * size) must never produce those ids: they have no text.
-     */
-    private static SamplingParams withoutUntokenizable(SamplingParams p, int tokens, int rows) {
-        if (rows <= tokens) {
-            return p;
-        }
-        Map<Integer, Float> bias = new HashMap<>(p.logitBias());
-        for (int id = tokens; id < rows; id++) {
-            bias.put(id, Float.NEGATIVE_INFINITY);
-        }
-        return p.withLogitBias(bias);
     }
 
     private static int commonPrefix(int[] a, int[] b) {

@@ -47,6 +47,12 @@ public final class Generator {
      * vocabulary asks unless the text already starts with it (as rendered chat templates do).
      */
     public int[] encode(String prompt) {
+        return encodePrompt(tokenizer, prompt);
+    }
+
+    /** {@link #encode(String)} with any tokenizer: how every prompt text of this package becomes ids. */
+    public static int[] encodePrompt(Tokenizer tokenizer, String prompt) {
+        Objects.requireNonNull(tokenizer, "tokenizer");
         Objects.requireNonNull(prompt, "prompt");
         int bos = tokenizer.bosId();
         boolean hasBos = bos >= 0 && !tokenizer.tokenText(bos).isEmpty() && prompt.startsWith(tokenizer.tokenText(bos));
