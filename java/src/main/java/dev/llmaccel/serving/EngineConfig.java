@@ -23,8 +23,9 @@ public record EngineConfig(int maxRunningSequences, int maxQueuedRequests, int k
         if (maxRunningSequences < 1) {
             throw new IllegalArgumentException("max running sequences must be >= 1, got " + maxRunningSequences);
         }
-        if (maxQueuedRequests < 0) {
-            throw new IllegalArgumentException("max queued requests must be >= 0, got " + maxQueuedRequests);
+        if (maxQueuedRequests < 1) {
+            throw new IllegalArgumentException("max queued requests must be >= 1 (every request waits in the queue until"
+                    + " a step admits it), got " + maxQueuedRequests);
         }
         if (blockSize < 1 || blockSize > 1024) {
             throw new IllegalArgumentException("block size must be in [1, 1024], got " + blockSize);

@@ -3,7 +3,7 @@ package dev.llmaccel.serving;
 /**
  * A snapshot of an {@link Engine}, for metrics and tests. Counters run from the engine's start.
  *
- * @param queued requests waiting for admission (preempted ones included)
+ * @param queued requests submitted and not admitted yet (preempted ones waiting again not counted)
  * @param running sequences in the running set
  * @param blocksTotal blocks in the KV cache
  * @param blocksFree blocks no sequence holds (cached prefix blocks included: they are reclaimed on demand)
