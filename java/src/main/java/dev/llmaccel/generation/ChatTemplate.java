@@ -6,6 +6,9 @@ import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import dev.llmaccel.format.ModelFormatException;
+import dev.llmaccel.format.gguf.GgufFile;
+import dev.llmaccel.tokenizer.Tokenizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -50,6 +53,27 @@ public final class ChatTemplate {
         this.eosToken = Objects.requireNonNull(eosToken, "eosToken");
         this.jinjava = newJinjava();
         this.systemRole = probeSystemRole();
+    }
+
+    /**
+     * The template for a model with this tokenizer: source rendered with the tokenizer's BOS and
+     * EOS texts ("" where the vocabulary has none).
+     */
+    public static ChatTemplate of(String source, Tokenizer tokenizer) {
+        Objects.requireNonNull(tokenizer, "tokenizer");
+        String bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
+        String eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
+        return new ChatTemplate(source, bos, eos);
+    }
+
+    /**
+     * The template a GGUF file ships ({@code tokenizer.chat_template}), or {@link #CHATML} when it has none.
+     *
+     * @throws ModelFormatException when the key holds something other than a string
+     */
+    public static ChatTemplate fromGguf(GgufFile gguf, Tokenizer tokenizer) throws ModelFormatException {
+        Objects.requireNonNull(gguf, "gguf");
+        return of(gguf.getString("tokenizer.chat_template", CHATML), tokenizer);
     }
 
     /** The Jinja text. */

@@ -351,7 +351,7 @@ final class Scheduler {
     private Completion completion(Sequence s) {
         long now = System.nanoTime();
         Usage usage = new Usage(s.promptLength, Math.max(0, s.cachedPromptTokens), s.generatedCount);
-        return new Completion(s.continuation.text(), s.generatedTokens(), s.continuation.stopReason(), usage,
+        return new Completion(s.id, s.continuation.text(), s.generatedTokens(), s.continuation.stopReason(), usage,
                 s.firstToken < 0 ? -1 : s.firstToken - s.submitted, now - s.submitted, s.preemptions);
     }
 

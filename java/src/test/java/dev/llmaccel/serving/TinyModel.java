@@ -30,14 +30,13 @@ final class TinyModel implements AutoCloseable {
     private TinyModel(GgufFile gguf, Backend backend) throws IOException {
         this.gguf = gguf;
         try {
-            this.model = LlamaModel.fromGguf(gguf, backend);
             this.tokenizer = Tokenizers.fromGguf(gguf);
+            this.template = ChatTemplate.fromGguf(gguf, tokenizer);
+            this.model = LlamaModel.fromGguf(gguf, backend);
         } catch (IOException | RuntimeException e) {
             gguf.close();
             throw e;
         }
-        this.template = new ChatTemplate(ChatTemplate.CHATML, tokenizer.tokenText(tokenizer.bosId()),
-                tokenizer.tokenText(tokenizer.eosId()));
     }
 
     /** A random-weight model of SHAPE (or shape) with matrices of type, written into dir once. */
