@@ -50,8 +50,8 @@ namespace {
 // Weight tiles of about this size stay in a core's L2 cache while every activation row meets them.
 constexpr int64_t kWeightTileBytes = 128 * 1024;
 
-// A parallel chunk holds at least this many weight bytes: below that, waking a thread costs more
-// than it saves.
+// A parallel chunk holds at least this much work, in weight bytes times activation rows: below
+// that, waking a thread costs more than it saves.
 constexpr int64_t kMinChunkBytes = 32 * 1024;
 
 // Below the AVX-512 level, F32 weights with fewer activation rows than this go through the dot
@@ -165,13 +165,15 @@ void matmul_kernels(float* out, const float* x, const void* w, int w_type, int64
     }
     const int64_t row_bytes = type_bytes(w_type, k);
     const int64_t tile_rows = std::max<int64_t>(1, kWeightTileBytes / row_bytes);
-    const int64_t grain = std::max<int64_t>(n > 1 ? tile_rows : 1, kMinChunkBytes / row_bytes);
+    // Chunks may be smaller than a tile: with several rows, a projection of a few hundred weight
+    // rows (a KV head's) must still be split among the threads.
+    const int64_t grain = std::max<int64_t>(1, kMinChunkBytes / (row_bytes * n));
     const char* wp = static_cast<const char*>(w);
     parallel_for(m, grain, [&](int64_t j0, int64_t j1) {
         for (int64_t t0 = j0; t0 < j1; t0 += tile_rows) {
             const int64_t t1 = std::min(j1, t0 + tile_rows);
-            for (int64_t i0 = 0; i0 < n; i0 += kMaxDotRows) {
-                const int nx = (int)std::min<int64_t>(kMaxDotRows, n - i0);
+            for (int64_t i0 = 0; i0 < n; i0 += kernel.max_rows) {
+                const int nx = (int)std::min<int64_t>(kernel.max_rows, n - i0);
                 for (int64_t j = t0; j < t1; j++) {
                     kernel.dot(out + i0 * m + j, m, xp + i0 * x_stride, x_stride, nx, wp + j * row_bytes, k);
                 }

@@ -6,7 +6,8 @@
 // for Q8_0's signed bytes flipped to unsigned) is paid by starting each sum at the activations'
 // precomputed corr lanes (-offset·Σx, see Q8Block32Row). The f16 scales of a group of blocks are gathered from two
 // loads with one vpermt2w and converted together, so a block's scale costs a fraction of an
-// instruction instead of a scalar load, convert and broadcast.
+// instruction instead of a scalar load, convert and broadcast. Up to eight activation rows share
+// each unpacked weight block.
 #include <immintrin.h>
 
 #include <type_traits>
@@ -166,11 +167,10 @@ struct Block32Kernel {
         return _mm512_cvtph_ps(_mm512_castsi512_si256(halves));
     }
 
-    // Chains of FMAs in flight per activation row (a full group's units take turns). The same for
-    // every row count, so that a row's sum does not depend on how many rows share the call: a
-    // batch gives each sequence the result it gets alone. A group has at most two units.
-    static constexpr int kChains = 2;
-    static_assert(T::kGroup / T::kUnit <= 2, "one chain per unit of a group");
+    // One FMA chain per activation row, for every row count: a row's sum must not depend on how
+    // many rows share the call (a batch gives each sequence the result it gets alone). A single
+    // row is bound by memory, not by the chain's latency; eight rows keep eight chains in flight
+    // and leave registers for their scales (two chains per row measured slower at eight rows).
 
     // Integer sums of the unit from block `first` with activation row x: 16 lanes of kUnit blocks.
     static __m512i unit_sums(int64_t first, const Q8Block32Row& x, const __m512i* w) {
@@ -183,11 +183,11 @@ struct Block32Kernel {
         }
     }
 
-    // Accumulates the count (<= kGroup) blocks from b: a full group with its units unrolled over
-    // the chains, or the row's last, partial one with its leftover pair and single block.
+    // Accumulates the count (<= kGroup) blocks from b: a full group with its units unrolled, or the
+    // row's last, partial one with its leftover pair and single block.
     template <int NX, bool kFull>
     __attribute__((always_inline)) static inline void group(const Block* wb, int64_t b, int count,
-                                                            const Q8Block32Row* xr, __m512 (*acc)[kChains],
+                                                            const Q8Block32Row* xr, __m512* acc,
                                                             __m256* acc_min) {
         const __mmask16 in_group = (__mmask16)((1u << count) - 1);
         const __m512 dm = group_scales(wb + b, count);
@@ -210,10 +210,9 @@ struct Block32Kernel {
                 w[0] = natural_pair_weights(wb + first);
             }
             const __m512i lanes = _mm512_load_si512(kUnitLanes.block[u]);
-            const int chain = kFull ? u % kChains : 0;
             for (int r = 0; r < NX; r++) {
                 __m512i sum = unit_sums(first, xr[r], w);
-                acc[r][chain] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]), acc[r][chain]);
+                acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_permutexvar_ps(lanes, ds[r]), acc[r]);
             }
         }
         if constexpr (!kFull) {
@@ -228,7 +227,7 @@ struct Block32Kernel {
                     __m256i start = kCorr ? load256(xr[r].corr + first * 8) : _mm256_setzero_si256();
                     __m256i sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(start, lo, load256(q)), hi, load256(q + 32));
                     __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lanes, ds[r]));
-                    acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+                    acc[r] = _mm512_add_ps(acc[r], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
                 }
                 i += 2;
             }
@@ -240,7 +239,7 @@ struct Block32Kernel {
                     __m256i start = kCorr ? load256(xr[r].corr + last * 8) : _mm256_setzero_si256();
                     __m256i sum = _mm256_dpbusd_epi32(start, wy, load256(xr[r].q + last * kQK));
                     __m256 scale = _mm512_castps512_ps256(_mm512_permutexvar_ps(lane, ds[r]));
-                    acc[r][0] = _mm512_add_ps(acc[r][0], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
+                    acc[r] = _mm512_add_ps(acc[r], _mm512_zextps256_ps512(_mm256_mul_ps(_mm256_cvtepi32_ps(sum), scale)));
                 }
             }
         }
@@ -251,19 +250,18 @@ struct Block32Kernel {
         const Block* wb = static_cast<const Block*>(w);
         const int64_t nb = k / kQK;
         Q8Block32Row xr[NX];
-        __m512 acc[NX][kChains];
+        __m512 acc[NX];
         __m256 acc_min[NX];
         for (int r = 0; r < NX; r++) {
             xr[r] = q8_block32_row(x + r * x_stride, k, kCorr);
-            for (int c = 0; c < kChains; c++) acc[r][c] = _mm512_setzero_ps();
+            acc[r] = _mm512_setzero_ps();
             acc_min[r] = _mm256_setzero_ps();
         }
         int64_t b = 0;
         for (; b + T::kGroup <= nb; b += T::kGroup) group<NX, true>(wb, b, T::kGroup, xr, acc, acc_min);
         if (b < nb) group<NX, false>(wb, b, (int)(nb - b), xr, acc, acc_min);
         for (int r = 0; r < NX; r++) {
-            __m512 total = acc[r][0];
-            for (int c = 1; c < kChains; c++) total = _mm512_add_ps(total, acc[r][c]);
+            __m512 total = acc[r];
             if constexpr (T::kMin) total = _mm512_add_ps(total, _mm512_zextps256_ps512(acc_min[r]));
             out[r * out_stride] = _mm512_reduce_add_ps(total);
         }
@@ -422,7 +420,7 @@ struct FloatKernel {
     template <int NX>
     static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
         // Chains of FMAs in flight per row: the same for every row count, so that a row's sum
-        // does not depend on how many rows share the call (see Block32Kernel::kChains).
+        // does not depend on how many rows share the call (see Block32Kernel).
         constexpr int U = 4;
         const __mmask16 all = 0xffff;
         const float* xr[NX];
@@ -458,7 +456,7 @@ template <class Block>
 DotKernel block32_kernel() {
     using T = Block32Traits<Block>;
     // the nibble formats' quads and their leftover pair; Q8_0 in natural order
-    return {{XKind::kQ8Block32, T::kOffset, T::kUnit == 4 ? 4 : 1}, dot_rows<Block32Kernel<Block>>};
+    return {{XKind::kQ8Block32, T::kOffset, T::kUnit == 4 ? 4 : 1}, dot_rows<Block32Kernel<Block>, 8>, 8};
 }
 
 }  // namespace

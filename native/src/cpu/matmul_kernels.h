@@ -16,8 +16,8 @@
 namespace llm {
 
 // At most this many activation rows go through one kernel call: each weight block is unpacked
-// once and used for all of them.
-constexpr int kMaxDotRows = 4;
+// once and used for all of them. A kernel may take fewer (DotKernel::max_rows).
+constexpr int kMaxDotRows = 8;
 
 // How a kernel wants the activations prepared.
 enum class XKind {
@@ -80,28 +80,41 @@ struct BlockQ8K {
 };
 static_assert(sizeof(BlockQ8K) == 292, "Q8_K block");
 
-// out[i * out_stride] = x_i · w for the nx (1 .. kMaxDotRows) prepared activation rows
+// out[i * out_stride] = x_i · w for the nx (1 .. DotKernel::max_rows) prepared activation rows
 // x_i = x + i * x_stride and one weight row w of k values.
 using DotFn = void (*)(float* out, int64_t out_stride, const char* x, int64_t x_stride, int nx, const void* w,
                        int64_t k);
 
 // A DotFn made from Kernel::run<NX>(out, out_stride, x, x_stride, w, k), with the row count a
-// compile-time constant so that each kernel keeps its NX accumulators in registers.
-template <class Kernel>
+// compile-time constant so that each kernel keeps its NX accumulators in registers; rows 1 ..
+// MaxRows (4, or 8 for kernels with registers to spare).
+template <class Kernel, int MaxRows = 4>
 void dot_rows(float* out, int64_t out_stride, const char* x, int64_t x_stride, int nx, const void* w, int64_t k) {
+    static_assert(MaxRows == 4 || MaxRows == 8, "dot_rows instantiates 1 .. 4 or 1 .. 8 rows");
     switch (nx) {
         case 1: Kernel::template run<1>(out, out_stride, x, x_stride, w, k); break;
         case 2: Kernel::template run<2>(out, out_stride, x, x_stride, w, k); break;
         case 3: Kernel::template run<3>(out, out_stride, x, x_stride, w, k); break;
-        default: Kernel::template run<4>(out, out_stride, x, x_stride, w, k); break;
+        case 4: Kernel::template run<4>(out, out_stride, x, x_stride, w, k); break;
+        default:
+            if constexpr (MaxRows == 8) {
+                switch (nx) {
+                    case 5: Kernel::template run<5>(out, out_stride, x, x_stride, w, k); break;
+                    case 6: Kernel::template run<6>(out, out_stride, x, x_stride, w, k); break;
+                    case 7: Kernel::template run<7>(out, out_stride, x, x_stride, w, k); break;
+                    default: Kernel::template run<8>(out, out_stride, x, x_stride, w, k); break;
+                }
+            }
+            break;
     }
 }
-static_assert(kMaxDotRows == 4, "dot_rows instantiates 1 .. 4 rows");
 
 struct DotKernel {
     XFormat format;
-    DotFn dot;  // nullptr: this level has no kernel of its own for the type
+    DotFn dot;         // nullptr: this level has no kernel of its own for the type
+    int max_rows = 4;  // activation rows one call takes at most (the dot_rows instantiation's MaxRows)
 };
+static_assert(kMaxDotRows == 8, "the largest max_rows");
 
 // Prepares one activation row of k values (row: k floats) into out in format f (not kF32).
 // The portable definition is in matmul.cpp; prepare_row_avx2 gives the same bytes faster (the

@@ -2,7 +2,9 @@
 // from many sequences, each with its own position and its own block table.
 //
 // Work is cut into tasks of one query row × one KV head (with every query head of its GQA group)
-// × one span of kSpanKeys key positions. A task gathers its keys block by block through the
+// × one span of kSpanKeys key positions. A group of two or three heads is padded to four rows (the
+// padding's query is zero and its result dropped), so that the tile kernels read each key and
+// value once for the whole group instead of once per head. A task gathers its keys block by block through the
 // sequence's table, computes the span's scores, their softmax weights (one maximum and one sum per
 // span) and the weighted sum of values, with the tile kernels of attention_tile.h. A row whose
 // keys fill one span is finished in place; longer rows leave a partial (m, l, acc) per span, and
@@ -37,25 +39,27 @@ struct Problem {
     float scale;
 
     int64_t group() const { return heads / kv_heads; }
+    // Rows of a task: the group, padded to the tile kernels' block of four rows.
+    int64_t rows() const { return group() == 2 || group() == 3 ? 4 : group(); }
     int64_t spans(int64_t row) const { return row_pos[row] / kSpanKeys + 1; }
 };
 
-// The softmax state of one task's rows (the query heads of one GQA group).
+// The softmax state of one task's rows (the query heads of one GQA group, padded: Problem::rows).
 struct TaskState {
-    std::vector<float> q;    // (group, head_dim): the queries times the scale
-    std::vector<float> s;    // (group, kSpanKeys): scores, then weights
-    std::vector<float> acc;  // (group, head_dim)
-    std::vector<float> m;    // (group)
-    std::vector<float> l;    // (group)
+    std::vector<float> q;    // (rows, head_dim): the queries times the scale; padding rows zero
+    std::vector<float> s;    // (rows, kSpanKeys): scores, then weights
+    std::vector<float> acc;  // (rows, head_dim)
+    std::vector<float> m;    // (rows)
+    std::vector<float> l;    // (rows)
 
-    TaskState(int64_t group, int64_t hd)
-        : q((size_t)(group * hd)), s((size_t)(group * kSpanKeys)), acc((size_t)(group * hd)), m((size_t)group),
-          l((size_t)group) {}
+    TaskState(int64_t rows, int64_t hd)
+        : q((size_t)(rows * hd), 0.0f), s((size_t)(rows * kSpanKeys), 0.0f), acc((size_t)(rows * hd)),
+          m((size_t)rows), l((size_t)rows) {}
 };
 
 // Runs task (row, kv head kh, span) into st: st.m, st.l and st.acc hold its partial softmax.
 void run_span(const Problem& pb, const AttentionTileKernels& kern, int64_t row, int64_t kh, int64_t span, TaskState& st) {
-    const int64_t hd = pb.head_dim, group = pb.group(), bs = pb.block_size;
+    const int64_t hd = pb.head_dim, group = pb.group(), rows = pb.rows(), bs = pb.block_size;
     const int64_t kv_stride = pb.kv_heads * hd;  // floats between the slots of one block
     const float* qrow = pb.q + (row * pb.heads + kh * group) * hd;
     for (int64_t c = 0; c < group * hd; c++) st.q[(size_t)c] = qrow[c] * pb.scale;
@@ -64,13 +68,13 @@ void run_span(const Problem& pb, const AttentionTileKernels& kern, int64_t row, 
     const int64_t hi = std::min<int64_t>(lo + kSpanKeys, (int64_t)pb.row_pos[row] + 1);
     const int64_t keys = hi - lo;
     float* s = st.s.data();
-    // The keys of the span, block by block: scores (group, keys) with row stride kSpanKeys.
+    // The keys of the span, block by block: scores (rows, keys) with row stride kSpanKeys.
     for (int64_t p = lo; p < hi;) {
         const int64_t block = p / bs, offset = p % bs;
         const int64_t count = std::min(bs - offset, hi - p);
         const int64_t slot = (int64_t)table[block] * bs + offset;
         const float* k = pb.k_pool + slot * kv_stride + kh * hd;
-        kern.scores(s + (p - lo), kSpanKeys, st.q.data(), group, k, kv_stride, count, hd,
+        kern.scores(s + (p - lo), kSpanKeys, st.q.data(), rows, k, kv_stride, count, hd,
                     pb.v_pool + slot * kv_stride + kh * hd);
         p += count;
     }
@@ -78,12 +82,15 @@ void run_span(const Problem& pb, const AttentionTileKernels& kern, int64_t row, 
         st.m[(size_t)r] = -INFINITY;
         st.l[(size_t)r] = kern.exp_row(s + r * kSpanKeys, keys, &st.m[(size_t)r]);
     }
+    for (int64_t r = group; r < rows; r++) {
+        std::fill(s + r * kSpanKeys, s + r * kSpanKeys + keys, 0.0f);  // the padding weighs nothing
+    }
     std::fill(st.acc.begin(), st.acc.end(), 0.0f);
     for (int64_t p = lo; p < hi;) {
         const int64_t block = p / bs, offset = p % bs;
         const int64_t count = std::min(bs - offset, hi - p);
         const int64_t slot = (int64_t)table[block] * bs + offset;
-        kern.accumulate(st.acc.data(), s + (p - lo), kSpanKeys, group, pb.v_pool + slot * kv_stride + kh * hd,
+        kern.accumulate(st.acc.data(), s + (p - lo), kSpanKeys, rows, pb.v_pool + slot * kv_stride + kh * hd,
                         kv_stride, count, hd);
         p += count;
     }
@@ -104,7 +111,7 @@ void paged_attention(const Problem& pb) {
     const int64_t part_floats = group * (hd + 2);
     std::vector<float> parts(split ? (size_t)(tasks * part_floats) : 0);
     parallel_for(tasks, 1, [&](int64_t t0, int64_t t1) {
-        TaskState st(group, hd);
+        TaskState st(pb.rows(), hd);
         int64_t row = std::upper_bound(first.begin(), first.end(), t0) - first.begin() - 1;
         for (int64_t t = t0; t < t1; t++) {
             while (t >= first[(size_t)row + 1]) row++;
@@ -120,9 +127,9 @@ void paged_attention(const Problem& pb) {
                 continue;
             }
             float* part = parts.data() + t * part_floats;
-            std::copy(st.m.begin(), st.m.end(), part);
-            std::copy(st.l.begin(), st.l.end(), part + group);
-            std::copy(st.acc.begin(), st.acc.end(), part + 2 * group);
+            std::copy(st.m.begin(), st.m.begin() + group, part);
+            std::copy(st.l.begin(), st.l.begin() + group, part + group);
+            std::copy(st.acc.begin(), st.acc.begin() + group * hd, part + 2 * group);
         }
     });
     if (!split) return;
