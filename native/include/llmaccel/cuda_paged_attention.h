@@ -10,12 +10,12 @@ extern "C" {
 
 /* As llm_paged_kv_write (llmaccel/paged_attention.h); slots is host memory. */
 int llm_cuda_paged_kv_write(llm_cuda_context* ctx,
-                            float* k_pool,          /* (slots_total, row) */
-                            float* v_pool,          /* (slots_total, row) */
-                            const float* k,         /* (n, row) */
-                            const float* v,         /* (n, row) */
+                            float* k_pool,          /* (blocks, kv_heads, head_dim, block_size) */
+                            float* v_pool,          /* (blocks, kv_heads, block_size, head_dim) */
+                            const float* k,         /* (n, kv_heads, head_dim) */
+                            const float* v,         /* (n, kv_heads, head_dim) */
                             const int32_t* slots,   /* host (n) */
-                            int64_t n, int64_t row);
+                            int64_t n, int64_t kv_heads, int64_t head_dim, int64_t block_size);
 
 /*
  * As llm_paged_attention (llmaccel/paged_attention.h); the three index arrays are host memory.
@@ -26,8 +26,8 @@ int llm_cuda_paged_kv_write(llm_cuda_context* ctx,
 int llm_cuda_paged_attention(llm_cuda_context* ctx,
                              float* out,                  /* (n, heads, head_dim) */
                              const float* q,              /* (n, heads, head_dim) */
-                             const float* k_pool,         /* (blocks, block_size, kv_heads, head_dim) */
-                             const float* v_pool,         /* (blocks, block_size, kv_heads, head_dim) */
+                             const float* k_pool,         /* (blocks, kv_heads, head_dim, block_size) */
+                             const float* v_pool,         /* (blocks, kv_heads, block_size, head_dim) */
                              const int32_t* block_tables, /* host (sequences, max_blocks) */
                              const int32_t* row_seq,      /* host (n) */
                              const int32_t* row_pos,      /* host (n) */

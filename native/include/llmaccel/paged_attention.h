@@ -9,20 +9,20 @@ extern "C" {
 #endif
 
 /*
- * A paged cache holds keys (and, in a second pool of the same shape, values) in blocks of
- * block_size token slots; slot s is row s of the pool seen as (blocks · block_size, kv_heads ·
- * head_dim). A sequence's block table lists its blocks in order: its position p lives in slot
+ * A paged cache holds keys and values in blocks of block_size token slots, each block with its KV
+ * heads apart: per block and head, the keys transposed, (head_dim, block_size), and the values as
+ * rows, (block_size, head_dim). Slot s is offset s % block_size of block s / block_size. A
+ * sequence's block table lists its blocks in order: its position p lives in slot
  * table[p / block_size] · block_size + p % block_size.
  */
 
-/* Writes the keys and values of n new tokens into their slots: row i of k goes to slot slots[i]
- * of k_pool, row i of v to the same slot of v_pool. The slots are distinct. */
-int llm_paged_kv_write(float* k_pool,         /* (slots_total, row) */
-                       float* v_pool,         /* (slots_total, row) */
-                       const float* k,        /* (n, row) */
-                       const float* v,        /* (n, row) */
+/* Writes the keys and values of n new tokens into their slots (distinct). */
+int llm_paged_kv_write(float* k_pool,         /* (blocks, kv_heads, head_dim, block_size) */
+                       float* v_pool,         /* (blocks, kv_heads, block_size, head_dim) */
+                       const float* k,        /* (n, kv_heads, head_dim) */
+                       const float* v,        /* (n, kv_heads, head_dim) */
                        const int32_t* slots,  /* (n) */
-                       int64_t n, int64_t row);
+                       int64_t n, int64_t kv_heads, int64_t head_dim, int64_t block_size);
 
 /*
  * Causal attention of n query rows from several sequences: row i belongs to the sequence whose
@@ -36,8 +36,8 @@ int llm_paged_kv_write(float* k_pool,         /* (slots_total, row) */
  */
 int llm_paged_attention(float* out,                  /* (n, heads, head_dim) */
                         const float* q,              /* (n, heads, head_dim) */
-                        const float* k_pool,         /* (blocks, block_size, kv_heads, head_dim) */
-                        const float* v_pool,         /* (blocks, block_size, kv_heads, head_dim) */
+                        const float* k_pool,         /* (blocks, kv_heads, head_dim, block_size) */
+                        const float* v_pool,         /* (blocks, kv_heads, block_size, head_dim) */
                         const int32_t* block_tables, /* (sequences, max_blocks) */
                         const int32_t* row_seq,      /* (n) */
                         const int32_t* row_pos,      /* (n) */

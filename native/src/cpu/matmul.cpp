@@ -12,6 +12,7 @@
 // gets alone. OpenBLAS gives no such promise: F32 weights at the AVX2 and portable levels are the
 // one exception.
 #include <cblas.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -53,6 +54,14 @@ constexpr int64_t kWeightTileBytes = 128 * 1024;
 // A parallel chunk holds at least this much work, in weight bytes times activation rows: below
 // that, waking a thread costs more than it saves.
 constexpr int64_t kMinChunkBytes = 32 * 1024;
+
+// The first pass over a tile streams its weights from memory: rows this far ahead are asked for
+// while a row is computed, so that the loads of several rows are in flight at once.
+constexpr int64_t kPrefetchRows = 2;
+
+void prefetch(const char* p, int64_t bytes) {
+    for (int64_t b = 0; b < bytes; b += 64) _mm_prefetch(p + b, _MM_HINT_T0);
+}
 
 // Below the AVX-512 level, F32 weights with fewer activation rows than this go through the dot
 // kernels (one pass over the weights per call); from here on OpenBLAS's blocking wins.
@@ -175,6 +184,7 @@ void matmul_kernels(float* out, const float* x, const void* w, int w_type, int64
             for (int64_t i0 = 0; i0 < n; i0 += kernel.max_rows) {
                 const int nx = (int)std::min<int64_t>(kernel.max_rows, n - i0);
                 for (int64_t j = t0; j < t1; j++) {
+                    if (i0 == 0 && j + kPrefetchRows < j1) prefetch(wp + (j + kPrefetchRows) * row_bytes, row_bytes);
                     kernel.dot(out + i0 * m + j, m, xp + i0 * x_stride, x_stride, nx, wp + j * row_bytes, k);
                 }
             }

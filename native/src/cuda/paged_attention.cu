@@ -1,6 +1,9 @@
 // Attention over a paged key/value cache, and the write of new keys and values into it
 // (llmaccel/cuda_paged_attention.h).
 //
+// The cache's layout is llmaccel/paged_attention.h's: per block and KV head, keys transposed
+// (head_dim, block_size) and values as rows (block_size, head_dim).
+//
 // One thread block per (row, query head), kWarps warps: warp w takes the row's key positions
 // w, w + kWarps, ...; per key the warp's lanes split the head's dimensions (D / 32 each), reduce
 // the dot product with shuffles and update the warp's online softmax (maximum m, sum l, weighted
@@ -14,12 +17,15 @@ constexpr int kWarps = 4;
 constexpr int kMaxHeadDim = 256;
 
 __global__ void kv_write_kernel(float* k_pool, float* v_pool, const float* k, const float* v, const int32_t* slots,
-                                int64_t n, int64_t row) {
+                                int64_t n, int64_t kv_heads, int64_t head_dim, int64_t block_size) {
+    const int64_t row = kv_heads * head_dim, head_floats = head_dim * block_size;
     for (int64_t i = blockIdx.x; i < n; i += gridDim.x) {
-        const int64_t dst = (int64_t)slots[i] * row;
-        for (int64_t c = threadIdx.x; c < row; c += blockDim.x) {
-            k_pool[dst + c] = k[i * row + c];
-            v_pool[dst + c] = v[i * row + c];
+        const int64_t block = slots[i] / block_size, offset = slots[i] % block_size;
+        for (int64_t e = threadIdx.x; e < row; e += blockDim.x) {
+            const int64_t h = e / head_dim, c = e % head_dim;
+            const int64_t base = (block * kv_heads + h) * head_floats;
+            k_pool[base + c * block_size + offset] = k[i * row + e];
+            v_pool[base + offset * head_dim + c] = v[i * row + e];
         }
     }
 }
@@ -40,7 +46,7 @@ __global__ void paged_attention_kernel(float* out, const float* q, const float* 
     const int64_t row = blockIdx.y, h = blockIdx.x;
     const int64_t kh = h / (s.heads / s.kv_heads);
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int64_t hd = s.head_dim, stride = s.kv_heads * hd;
+    const int64_t hd = s.head_dim, head_floats = hd * s.block_size;
     const float* qr = q + (row * s.heads + h) * hd;
     float qv[E], acc[E];
 #pragma unroll
@@ -53,14 +59,14 @@ __global__ void paged_attention_kernel(float* out, const float* q, const float* 
     const int32_t* table = tables + (int64_t)row_seq[row] * s.max_blocks;
     const int64_t keys = (int64_t)row_pos[row] + 1;
     for (int64_t p = warp; p < keys; p += kWarps) {
-        const int64_t slot = (int64_t)table[p / s.block_size] * s.block_size + p % s.block_size;
-        const float* kr = k_pool + slot * stride + kh * hd;
-        const float* vr = v_pool + slot * stride + kh * hd;
+        const int64_t block = table[p / s.block_size], offset = p % s.block_size;
+        const float* kt = k_pool + (block * s.kv_heads + kh) * head_floats + offset;  // column of (hd, block_size)
+        const float* vr = v_pool + (block * s.kv_heads + kh) * head_floats + offset * hd;
         float dot = 0.0f;
 #pragma unroll
         for (int e = 0; e < E; e++) {
             const int64_t c = lane + 32 * e;
-            if (c < hd) dot += qv[e] * kr[c];
+            if (c < hd) dot += qv[e] * kt[c * s.block_size];
         }
         dot = llm_cuda::warp_reduce(dot, llm_cuda::Sum());
         const float m_new = fmaxf(m, dot);
@@ -109,17 +115,19 @@ void launch(llm_cuda_context* ctx, float* out, const float* q, const float* k_po
 }  // namespace
 
 extern "C" int llm_cuda_paged_kv_write(llm_cuda_context* ctx, float* k_pool, float* v_pool, const float* k,
-                                       const float* v, const int32_t* slots, int64_t n, int64_t row) {
+                                       const float* v, const int32_t* slots, int64_t n, int64_t kv_heads,
+                                       int64_t head_dim, int64_t block_size) {
     return llm_cuda::guarded([&]() -> int {
         LLM_CUDA_TRY(llm_cuda::enter(ctx));
-        if (n == 0 || row == 0) return 0;
+        if (n == 0 || kv_heads * head_dim == 0) return 0;
         void* base = nullptr;
         int err = llm_cuda::scratch(&base, ctx, llm_cuda::align_up((size_t)n * sizeof(int32_t)));
         if (err) return err;
         int32_t* dev_slots = (int32_t*)base;
         err = llm_cuda::upload(dev_slots, slots, (size_t)n * sizeof(int32_t), ctx->stream);
         if (err) return err;
-        kv_write_kernel<<<llm_cuda::row_grid(n), 128, 0, ctx->stream>>>(k_pool, v_pool, k, v, dev_slots, n, row);
+        kv_write_kernel<<<llm_cuda::row_grid(n), 128, 0, ctx->stream>>>(k_pool, v_pool, k, v, dev_slots, n, kv_heads,
+                                                                        head_dim, block_size);
         return llm_cuda::launch_status();
     });
 }

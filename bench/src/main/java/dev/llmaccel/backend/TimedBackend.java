@@ -145,9 +145,10 @@ public final class TimedBackend extends Backend {
     }
 
     @Override
-    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long kvHeads,
+            long headDim, long blockSize) {
         long t0 = System.nanoTime();
-        inner.pagedKvWriteKernel(kPool, vPool, k, v, slots, n, row);
+        inner.pagedKvWriteKernel(kPool, vPool, k, v, slots, n, kvHeads, headDim, blockSize);
         add("paged_kv_write", t0);
     }
 

@@ -33,8 +33,9 @@ import java.util.Random;
  * it prints the aggregate generated tokens/s from the first submission to the last token, the
  * generation-phase tokens/s (tokens after the last request's first token over the time from then
  * to the end: what batched-bench's S_TG measures), and per-request latency percentiles: time to
- * first token and inter-token time. Each N runs {@code passes} times after a warm-up; the best
- * pass by generation-phase rate is printed (the host is shared: the best is the least disturbed).
+ * first token and inter-token time. Each N runs {@code passes} times after a warm-up pass of the
+ * same size (so that the JIT has compiled the step's code); the best pass by generation-phase rate
+ * is printed (the host is shared: the best is the least disturbed).
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.llmaccel.bench.ServingBench [shape=smollm2-135m,llama-3.2-1b]
  * [type=Q8_0,Q4_0] [n=1,2,4,8,16,32,64] [prompt=128] [gen=128] [threads=2] [passes=2]}
@@ -81,7 +82,7 @@ public final class ServingBench {
                                 .withContextSize(prompt + gen + 16).withStepTokens(Math.max(512, n))
                                 .withPrefixCaching(false);
                         try (Engine engine = Engine.start(model, tokenizer, null, config)) {
-                            run(engine, Math.min(n, 4), prompt, 8, new Random(-n));  // warm-up
+                            run(engine, n, prompt, gen, new Random(-n));  // warm-up: the JIT compiles the step's code
                             Pass best = null;
                             for (int i = 0; i < passes; i++) {
                                 Pass pass = run(engine, n, prompt, gen, new Random(31L * n + i));

@@ -7,8 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Keys and values of many sequences in one pool of fixed-size blocks: for each layer two
- * (blocks, blockSize, kvHeads, headDim) F32 tensors on the backend's device. The cache holds data
+ * Keys and values of many sequences in one pool of fixed-size blocks: for each layer a key pool
+ * (blocks, kvHeads, headDim, blockSize) (each block's keys transposed per head, so that attention
+ * takes a block's keys in vector lanes) and a value pool (blocks, kvHeads, blockSize, headDim),
+ * F32 on the backend's device. The cache holds data
  * only; which block belongs to which sequence is the caller's business (its block tables, see
  * {@link dev.llmaccel.backend.PagedAttentionParams}), so blocks can be shared between sequences
  * and handed from one to the next without copying.
@@ -38,8 +40,8 @@ public final class PagedKvCache implements AutoCloseable {
         this.headDim = headDim;
         try {
             for (int l = 0; l < layers; l++) {
-                keys.add(backend.allocate(DType.F32, blocks, blockSize, kvHeads, headDim));
-                values.add(backend.allocate(DType.F32, blocks, blockSize, kvHeads, headDim));
+                keys.add(backend.allocate(DType.F32, blocks, kvHeads, headDim, blockSize));
+                values.add(backend.allocate(DType.F32, blocks, kvHeads, blockSize, headDim));
             }
         } catch (RuntimeException | OutOfMemoryError e) {
             close();
@@ -79,13 +81,13 @@ public final class PagedKvCache implements AutoCloseable {
         return bytes(layers(), slots(), kvHeads, headDim);
     }
 
-    /** The key pool of layer: (blocks, blockSize, kvHeads, headDim). */
+    /** The key pool of layer: (blocks, kvHeads, headDim, blockSize). */
     public Tensor keys(int layer) {
         checkLayer(layer);
         return keys.get(layer);
     }
 
-    /** The value pool of layer: (blocks, blockSize, kvHeads, headDim). */
+    /** The value pool of layer: (blocks, kvHeads, blockSize, headDim). */
     public Tensor values(int layer) {
         checkLayer(layer);
         return values.get(layer);

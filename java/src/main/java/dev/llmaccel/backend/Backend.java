@@ -368,8 +368,8 @@ public abstract class Backend implements AutoCloseable {
      * slot of row i's position (see {@link PagedAttentionParams}). Run it before
      * {@link #pagedAttention} of the same rows, which reads them back.
      *
-     * @param kPool (blocks, blockSize, kvHeads, headDim) F32
-     * @param vPool (blocks, blockSize, kvHeads, headDim) F32
+     * @param kPool (blocks, kvHeads, headDim, blockSize) F32: per block and head, the keys transposed
+     * @param vPool (blocks, kvHeads, blockSize, headDim) F32: per block and head, the values as rows
      * @param k (rows, kvHeads, headDim) F32
      * @param v (rows, kvHeads, headDim) F32
      * @throws IllegalArgumentException when two rows share a slot or a block id is outside the pool
@@ -385,9 +385,9 @@ public abstract class Backend implements AutoCloseable {
         f32(k, "paged keys");
         f32(v, "paged values");
         if (k.rank() != 3 || !Arrays.equals(k.shape(), v.shape()) || k.dim(0) != params.rows()
-                || k.dim(1) != kPool.dim(2) || k.dim(2) != kPool.dim(3)) {
+                || k.dim(1) != vPool.dim(1) || k.dim(2) != vPool.dim(3)) {
             throw new IllegalArgumentException("new keys " + k + " and values " + v + " must both be (" + params.rows()
-                    + ", " + kPool.dim(2) + ", " + kPool.dim(3) + ")");
+                    + ", " + vPool.dim(1) + ", " + vPool.dim(3) + ")");
         }
         noOverlap(kPool, k, false, "paged kv write");
         noOverlap(kPool, v, false, "paged kv write");
@@ -406,7 +406,7 @@ public abstract class Backend implements AutoCloseable {
             }
         }
         require(Op.PAGED_ATTENTION, DType.F32);
-        pagedKvWriteKernel(kPool, vPool, k, v, slots, slots.length, k.dim(1) * k.dim(2));
+        pagedKvWriteKernel(kPool, vPool, k, v, slots, slots.length, vPool.dim(1), vPool.dim(3), vPool.dim(2));
     }
 
     /**
@@ -417,8 +417,8 @@ public abstract class Backend implements AutoCloseable {
      *
      * @param out (rows, heads, headDim) F32
      * @param q (rows, heads, headDim) F32
-     * @param kPool (blocks, blockSize, kvHeads, headDim) F32
-     * @param vPool (blocks, blockSize, kvHeads, headDim) F32
+     * @param kPool (blocks, kvHeads, headDim, blockSize) F32 (see {@link #pagedKvWrite})
+     * @param vPool (blocks, kvHeads, blockSize, headDim) F32
      * @throws IllegalArgumentException when a block id a row reaches is outside the pool
      */
     public final void pagedAttention(Tensor out, Tensor q, Tensor kPool, Tensor vPool, PagedAttentionParams params) {
@@ -430,8 +430,8 @@ public abstract class Backend implements AutoCloseable {
         checkPools(kPool, vPool, params);
         sameShapeF32(out, q, "paged attention");
         long heads = q.rank() == 3 ? q.dim(1) : 0;
-        long kvHeads = kPool.dim(2);
-        long headDim = kPool.dim(3);
+        long kvHeads = vPool.dim(1);
+        long headDim = vPool.dim(3);
         if (q.rank() != 3 || q.dim(0) != params.rows() || q.dim(2) != headDim || heads % kvHeads != 0) {
             throw new IllegalArgumentException("queries must be (" + params.rows() + ", heads, " + headDim
                     + ") with heads a multiple of " + kvHeads + ", got " + q);
@@ -440,7 +440,7 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, kPool, false, "paged attention");
         noOverlap(out, vPool, false, "paged attention");
         require(Op.PAGED_ATTENTION, DType.F32);
-        pagedAttentionKernel(out, q, kPool, vPool, params.scale(), (int) kPool.dim(1), params.tables(),
+        pagedAttentionKernel(out, q, kPool, vPool, params.scale(), params.blockSize(), params.tables(),
                 params.maxBlocks(), params.sequenceOfRows(), params.positionOfRows(), params.rows(), heads, kvHeads,
                 headDim);
     }
@@ -553,9 +553,9 @@ public abstract class Backend implements AutoCloseable {
     protected abstract void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
             long batch, long nq, long heads, long kvHeads, long headDim, long capacity);
 
-    /** Row i of k and v into slot slots[i] of the pools, seen as (slots, row). */
+    /** Row i of k and v into slot slots[i] of the pools (layouts of {@link #pagedKvWrite}). */
     protected abstract void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
-            long row);
+            long kvHeads, long headDim, long blockSize);
 
     /** The arrays are params' own (already checked); the kernel must not keep them. */
     protected abstract void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
@@ -707,18 +707,20 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
-     * Two pools of one shape (blocks, blockSize, kvHeads, headDim) F32 that params' block size
-     * matches, and every block id a row of params reaches inside them.
+     * Pools (blocks, kvHeads, headDim, blockSize) and (blocks, kvHeads, blockSize, headDim) F32 of
+     * one cache, whose block size params' matches, and every block id a row of params reaches
+     * inside them.
      */
     private static void checkPools(Tensor kPool, Tensor vPool, PagedAttentionParams params) {
         f32(kPool, "key pool");
         f32(vPool, "value pool");
-        if (kPool.rank() != 4 || !Arrays.equals(kPool.shape(), vPool.shape())) {
-            throw new IllegalArgumentException("key and value pools must both be (blocks, blockSize, kvHeads, headDim), got "
-                    + kPool + " and " + vPool);
+        if (kPool.rank() != 4 || vPool.rank() != 4 || kPool.dim(0) != vPool.dim(0) || kPool.dim(1) != vPool.dim(1)
+                || kPool.dim(2) != vPool.dim(3) || kPool.dim(3) != vPool.dim(2)) {
+            throw new IllegalArgumentException("key and value pools must be (blocks, kvHeads, headDim, blockSize) and"
+                    + " (blocks, kvHeads, blockSize, headDim), got " + kPool + " and " + vPool);
         }
-        if (kPool.dim(1) != params.blockSize()) {
-            throw new IllegalArgumentException("the pools hold blocks of " + kPool.dim(1) + " slots, the tables blocks of "
+        if (vPool.dim(2) != params.blockSize()) {
+            throw new IllegalArgumentException("the pools hold blocks of " + vPool.dim(2) + " slots, the tables blocks of "
                     + params.blockSize());
         }
         long blocks = kPool.dim(0);

@@ -184,9 +184,10 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
-        check(CpuKernels.llm_paged_kv_write(kPool.address(), vPool.address(), k.address(), v.address(), slots, n, row),
-                "paged kv write");
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long kvHeads,
+            long headDim, long blockSize) {
+        check(CpuKernels.llm_paged_kv_write(kPool.address(), vPool.address(), k.address(), v.address(), slots, n, kvHeads,
+                headDim, blockSize), "paged kv write");
     }
 
     @Override

@@ -265,18 +265,25 @@ public final class ReferenceBackend extends Backend {
     }
 
     @Override
-    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long row) {
-        float[] ks = k.toFloatArray();
-        float[] vs = v.toFloatArray();
-        try (Tensor kSlots = kPool.view(kPool.elements() / row, row);
-             Tensor vSlots = vPool.view(vPool.elements() / row, row)) {
-            for (int i = 0; i < n; i++) {
-                try (Tensor kDst = kSlots.rows(slots[i], 1); Tensor vDst = vSlots.rows(slots[i], 1)) {
-                    kDst.copyFrom(java.util.Arrays.copyOfRange(ks, (int) (i * row), (int) ((i + 1) * row)));
-                    vDst.copyFrom(java.util.Arrays.copyOfRange(vs, (int) (i * row), (int) ((i + 1) * row)));
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n, long kvHeads,
+            long headDim, long blockSize) {
+        float[] kt = kPool.toFloatArray();
+        float[] vs = vPool.toFloatArray();
+        float[] kNew = k.toFloatArray();
+        float[] vNew = v.toFloatArray();
+        for (int i = 0; i < n; i++) {
+            long block = slots[i] / blockSize;
+            long offset = slots[i] % blockSize;
+            for (int h = 0; h < kvHeads; h++) {
+                for (int c = 0; c < headDim; c++) {
+                    int src = (int) ((i * kvHeads + h) * headDim + c);
+                    kt[(int) ((((block * kvHeads + h) * headDim) + c) * blockSize + offset)] = kNew[src];
+                    vs[(int) (((block * kvHeads + h) * blockSize + offset) * headDim + c)] = vNew[src];
                 }
             }
         }
+        kPool.copyFrom(kt);
+        vPool.copyFrom(vs);
     }
 
     @Override
@@ -290,20 +297,17 @@ public final class ReferenceBackend extends Backend {
         long group = heads / kvHeads;
         for (int i = 0; i < n; i++) {
             int keys = rowPosition[i] + 1;
-            long[] slot = new long[keys];  // where each visible position lives
-            for (int p = 0; p < keys; p++) {
-                slot[p] = (long) blockTables[rowSequence[i] * maxBlocks + p / blockSize] * blockSize + p % blockSize;
-            }
             for (int h = 0; h < heads; h++) {
                 long kh = h / group;
                 int qo = (int) ((i * heads + h) * headDim);
                 double[] scores = new double[keys];
                 double max = Double.NEGATIVE_INFINITY;
                 for (int p = 0; p < keys; p++) {
-                    int ko = (int) ((slot[p] * kvHeads + kh) * headDim);
+                    long block = blockTables[rowSequence[i] * maxBlocks + p / blockSize];
+                    long head = (block * kvHeads + kh) * headDim * blockSize;  // this head of the block, in either pool
                     double dot = 0;
                     for (int c = 0; c < headDim; c++) {
-                        dot += (double) qs[qo + c] * ks[ko + c];
+                        dot += (double) qs[qo + c] * ks[(int) (head + c * blockSize + p % blockSize)];
                     }
                     scores[p] = dot * scale;
                     max = Math.max(max, scores[p]);
@@ -313,7 +317,8 @@ public final class ReferenceBackend extends Backend {
                 for (int p = 0; p < keys; p++) {
                     double w = Math.exp(scores[p] - max);
                     sum += w;
-                    int vo = (int) ((slot[p] * kvHeads + kh) * headDim);
+                    long block = blockTables[rowSequence[i] * maxBlocks + p / blockSize];
+                    int vo = (int) (((block * kvHeads + kh) * blockSize + p % blockSize) * headDim);
                     for (int c = 0; c < headDim; c++) {
                         acc[c] += w * vs[vo + c];
                     }

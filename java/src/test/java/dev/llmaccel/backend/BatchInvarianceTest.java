@@ -74,8 +74,8 @@ class BatchInvarianceTest {
                     int blocks = 3 * p.maxBlocks() + 7, n = p.rows();
                     int poolFloats = blocks * blockSize * h[1] * hd;
                     try (Backend cpu = Backends.cpu();
-                         Tensor kPool = Tensor.of(normal(43, poolFloats, 1), blocks, blockSize, h[1], hd);
-                         Tensor vPool = Tensor.of(normal(44, poolFloats, 1), blocks, blockSize, h[1], hd);
+                         Tensor kPool = Tensor.of(normal(43, poolFloats, 1), blocks, h[1], hd, blockSize);
+                         Tensor vPool = Tensor.of(normal(44, poolFloats, 1), blocks, h[1], blockSize, hd);
                          Tensor q = Tensor.of(normal(45, n * h[0] * hd, 1), n, h[0], hd);
                          Tensor all = Tensor.zeros(DType.F32, n, h[0], hd)) {
                         cpu.pagedAttention(all, q, kPool, vPool, p);

@@ -174,7 +174,7 @@ class FallbackTest {
 
         @Override
         protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
-                long row) {
+                long kvHeads, long headDim, long blockSize) {
             throw noKernel();
         }
 

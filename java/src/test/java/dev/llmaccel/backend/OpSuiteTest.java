@@ -361,8 +361,8 @@ class OpSuiteTest {
         int blocks = 3 * p.maxBlocks() + 7;
         int n = p.rows();
         int poolFloats = blocks * blockSize * kvHeads * hd;
-        try (Tensor kPool = tensor(b, DType.F32, normal(28, poolFloats, 1), blocks, blockSize, kvHeads, hd);
-             Tensor vPool = tensor(b, DType.F32, normal(29, poolFloats, 1), blocks, blockSize, kvHeads, hd);
+        try (Tensor kPool = tensor(b, DType.F32, normal(28, poolFloats, 1), blocks, kvHeads, hd, blockSize);
+             Tensor vPool = tensor(b, DType.F32, normal(29, poolFloats, 1), blocks, kvHeads, blockSize, hd);
              Tensor k = tensor(b, DType.F32, normal(30, n * kvHeads * hd, 1), n, kvHeads, hd);
              Tensor v = tensor(b, DType.F32, normal(31, n * kvHeads * hd, 1), n, kvHeads, hd);
              Tensor q = tensor(b, DType.F32, normal(32, n * heads * hd, 1), n, heads, hd);

@@ -325,9 +325,9 @@ public final class CudaBackend extends Backend {
 
     @Override
     protected synchronized void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
-            long row) {
+            long kvHeads, long headDim, long blockSize) {
         check(CudaKernels.llm_cuda_paged_kv_write(context(), kPool.address(), vPool.address(), k.address(), v.address(),
-                slots, n, row), "paged kv write");
+                slots, n, kvHeads, headDim, blockSize), "paged kv write");
     }
 
     @Override

@@ -62,7 +62,7 @@ public final class CpuKernels {
     // paged_attention.h
     public static native int llm_paged_kv_write(@Cast("float*") long kPool, @Cast("float*") long vPool,
             @Cast("const float*") long k, @Cast("const float*") long v, @Cast("const int32_t*") int[] slots, long n,
-            long row);
+            long kvHeads, long headDim, long blockSize);
 
     public static native int llm_paged_attention(@Cast("float*") long out, @Cast("const float*") long q,
             @Cast("const float*") long kPool, @Cast("const float*") long vPool,

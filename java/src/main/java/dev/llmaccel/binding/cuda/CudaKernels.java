@@ -52,7 +52,7 @@ public final class CudaKernels {
     // cuda_paged_attention.h
     public static native int llm_cuda_paged_kv_write(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long kPool,
             @Cast("float*") long vPool, @Cast("const float*") long k, @Cast("const float*") long v,
-            @Cast("const int32_t*") int[] slots, long n, long row);
+            @Cast("const int32_t*") int[] slots, long n, long kvHeads, long headDim, long blockSize);
 
     public static native int llm_cuda_paged_attention(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,
             @Cast("const float*") long q, @Cast("const float*") long kPool, @Cast("const float*") long vPool,

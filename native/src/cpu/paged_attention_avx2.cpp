@@ -1,0 +1,12 @@
+// The paged attention block kernels of paged_attention_block.h at the AVX2 level (8 lanes);
+// this file alone is compiled with that instruction set.
+#include "paged_attention_block.h"
+
+namespace llm {
+
+const PagedBlockKernels& paged_block_kernels_avx2() {
+    static constexpr PagedBlockKernels kernels = PagedBlock<8>::kernels();
+    return kernels;
+}
+
+}  // namespace llm
