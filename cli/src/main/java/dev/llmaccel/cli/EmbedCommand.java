@@ -14,11 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
@@ -35,6 +38,9 @@ public final class EmbedCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @ParentCommand
+    Main main;
+
     @Mixin
     EmbedderMixin model;
 
@@ -50,13 +56,13 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        boolean npy = checkOutput();
         List<String> lines = readLines();
-        boolean npy = output != null && output.getFileName().toString().endsWith(".npy");
         PrintWriter err = spec.commandLine().getErr();
         try (Backend backend = model.namedBackend(); Embedder embedder = model.open(backend)) {
             err.printf("embedding %d lines with %s on %s%n", lines.size(), embedder.modelName(),
                     EmbedderMixin.describe(embedder.backend()));
-            ProgressBar progress = new ProgressBar(err, lines.size());
+            ProgressBar progress = new ProgressBar(err, lines.size(), "lines", Main.progress(main));
             progress.update(0);
             if (npy) {
                 try (NpyWriter w = new NpyWriter(output, embedder.dimension())) {
@@ -86,6 +92,31 @@ public final class EmbedCommand implements Callable<Integer> {
             progress.finish();
         }
         return 0;
+    }
+
+    /**
+     * Checks -o before any work: its folder must exist and its extension name a format. Returns
+     * whether the output is .npy (else JSON Lines).
+     */
+    private boolean checkOutput() {
+        if (output == null) {
+            return false;
+        }
+        String name = output.getFileName().toString().toLowerCase(Locale.ROOT);
+        boolean npy = name.endsWith(".npy");
+        if (!npy && !name.endsWith(".jsonl") && !name.endsWith(".ndjson")) {
+            throw new ParameterException(spec.commandLine(), "--output " + output
+                    + ": the extension names the format: .jsonl (JSON Lines) or .npy (NumPy float32 matrix)");
+        }
+        Path folder = output.toAbsolutePath().getParent();
+        if (folder != null && !Files.isDirectory(folder)) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + ": the folder " + folder
+                    + (Files.exists(folder) ? " is not a folder" : " does not exist"));
+        }
+        if (Files.isDirectory(output)) {
+            throw new ParameterException(spec.commandLine(), "--output " + output + " is a folder");
+        }
+        return npy;
     }
 
     private List<String> readLines() throws IOException {

@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** {@code llmaccel generate}: prints the prompt and its continuation, streaming, and nothing else on stdout. */
@@ -22,6 +24,9 @@ import picocli.CommandLine.Spec;
 final class GenerateCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    @ParentCommand
+    Main main;
 
     @Mixin
     ModelOption model;
@@ -53,12 +58,20 @@ final class GenerateCommand implements Callable<Integer> {
             LoadedModel.requireFile(prompt.file, "prompt");
             text = Files.readString(prompt.file, StandardCharsets.UTF_8);
         }
-        try (LoadedModel m = model.open(backend, err);
+        try (LoadedModel m = model.open(backend, err, Main.progress(main));
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {
+            sampling.checkVocabulary(m.model.config().vocabSize());
             Generator generator = new Generator(session, m.tokenizer);
+            int[] tokens = generator.encode(text);
+            if (tokens.length >= session.capacity()) {
+                // before anything reaches stdout: a failed run prints nothing there
+                throw new ParameterException(spec.commandLine(), "the prompt is " + tokens.length + " tokens and the context "
+                        + session.capacity() + ": raise --ctx-size above " + tokens.length + " (the model's context is "
+                        + m.model.config().contextLength() + ")");
+            }
             out.print(text);
             out.flush();
-            GenerationResult r = generator.generate(text, options, piece -> {
+            GenerationResult r = generator.generate(tokens, options, piece -> {
                 out.print(piece);
                 out.flush();
             });

@@ -22,8 +22,8 @@ import java.util.List;
 
 /**
  * A model file opened for the CLI: the model on its backend, its tokenizer and its chat template.
- * GGUF files carry all three; a llama2.c checkpoint needs its tokenizer file beside it (or named
- * with {@code --tokenizer}) and gets the ChatML template.
+ * GGUF files carry all three (the template is optional there); a llama2.c checkpoint needs its
+ * tokenizer file beside it (or named with {@code --tokenizer}) and has no template.
  */
 final class LoadedModel implements AutoCloseable {
     /** Files smaller than this load too fast for a progress bar to help. */
@@ -34,17 +34,18 @@ final class LoadedModel implements AutoCloseable {
     final Backend backend;
     final LlamaModel model;
     final Tokenizer tokenizer;
-    final ChatTemplate template;
+    /** The chat template the file carries, or null. */
+    final String templateSource;
     private final GgufFile gguf;
 
     private LoadedModel(Path path, Backend backend, GgufFile gguf, LlamaModel model, Tokenizer tokenizer,
-            ChatTemplate template) {
+            String templateSource) {
         this.path = path;
         this.backend = backend;
         this.gguf = gguf;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.template = template;
+        this.templateSource = templateSource;
     }
 
     /**
@@ -54,9 +55,10 @@ final class LoadedModel implements AutoCloseable {
      *
      * @param tokenizerFile a llama2.c tokenizer file, or null to look beside the checkpoint
      */
-    static LoadedModel open(Path path, Path tokenizerFile, BackendOptions backends, PrintWriter err) throws IOException {
+    static LoadedModel open(Path path, Path tokenizerFile, BackendOptions backends, PrintWriter err,
+            ProgressBar.Mode progress) throws IOException {
         requireFile(path, "model");
-        readWithProgress(path, err);
+        readWithProgress(path, err, progress);
         Backend backend = backends.open();
         try {
             return open(path, tokenizerFile, backend);
@@ -86,8 +88,8 @@ final class LoadedModel implements AutoCloseable {
                 LlamaModel model = LlamaModel.fromGguf(gguf, backend);
                 try {
                     Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
-                    String source = gguf.getString("tokenizer.chat_template", ChatTemplate.CHATML);
-                    return new LoadedModel(path, backend, gguf, model, tokenizer, template(source, tokenizer));
+                    String source = gguf.getString("tokenizer.chat_template", null);
+                    return new LoadedModel(path, backend, gguf, model, tokenizer, source);
                 } catch (IOException | RuntimeException e) {
                     model.close();
                     throw e;
@@ -108,7 +110,7 @@ final class LoadedModel implements AutoCloseable {
             Path tok = tokenizerFile != null ? tokenizerFile : llama2cTokenizerBeside(path);
             requireFile(tok, "tokenizer");
             Tokenizer tokenizer = Tokenizers.fromLlama2c(tok, model.config().vocabSize());
-            return new LoadedModel(path, backend, null, model, tokenizer, template(ChatTemplate.CHATML, tokenizer));
+            return new LoadedModel(path, backend, null, model, tokenizer, null);
         } catch (IOException | RuntimeException e) {
             model.close();
             throw e;
@@ -132,7 +134,8 @@ final class LoadedModel implements AutoCloseable {
         }
     }
 
-    private static ChatTemplate template(String source, Tokenizer tokenizer) {
+    /** A chat template with this model's BOS and EOS texts. */
+    ChatTemplate template(String source) {
         String bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";
         String eos = tokenizer.eosId() >= 0 ? tokenizer.tokenText(tokenizer.eosId()) : "";
         return new ChatTemplate(source, bos, eos);
@@ -160,14 +163,16 @@ final class LoadedModel implements AutoCloseable {
      * Reads the whole file once, with a progress bar on err, so that its pages are in the page
      * cache before the mapped weights are touched: the first token then does not wait on the disk.
      */
-    private static void readWithProgress(Path path, PrintWriter err) throws IOException {
+    private static void readWithProgress(Path path, PrintWriter err, ProgressBar.Mode progress) throws IOException {
         long size = Files.size(path);
         if (size < PROGRESS_MIN_BYTES) {
             return;
         }
         ByteBuffer buffer = ByteBuffer.allocateDirect(READ_CHUNK);
-        err.println("llmaccel: reading " + path.getFileName() + " (MB)");
-        ProgressBar bar = new ProgressBar(err, size >> 20);
+        if (progress != ProgressBar.Mode.OFF) {
+            err.println("llmaccel: reading " + path.getFileName() + " (MB)");
+        }
+        ProgressBar bar = new ProgressBar(err, size >> 20, "MB read", progress);
         long shown = -1;
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long done = 0;

@@ -7,6 +7,8 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -51,29 +53,44 @@ public final class Main implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "log what the library does (backend choice, ...) on stderr")
     boolean verbose;
 
+    @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "no progress on stderr")
+    boolean quiet;
+
     @Spec
     CommandSpec spec;
 
     /** Standard input, for the interactive commands. */
     final InputStream in;
+    /** Whether standard error is a terminal: progress is redrawn in place there, else printed as lines. */
+    private final boolean terminal;
 
-    private Main(InputStream in) {
+    private Main(InputStream in, boolean terminal) {
         this.in = in;
+        this.terminal = terminal;
     }
 
     public static void main(String[] args) {
-        System.exit(run(args, System.in, System.out, System.err));
+        System.exit(run(args, System.in, System.out, System.err, isTerminal(2)));
     }
 
-    /** Runs the command line on the given streams (tests call this in-process) and returns the exit code. */
+    /** Runs the command line on the given streams, standard error not a terminal (tests call this in-process). */
     public static int run(String[] args, InputStream in, OutputStream out, OutputStream err) {
+        return run(args, in, out, err, false);
+    }
+
+    /** Runs the command line on the given streams and returns the exit code. */
+    static int run(String[] args, InputStream in, OutputStream out, OutputStream err, boolean errIsTerminal) {
         PrintWriter o = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
         PrintWriter e = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
-        Main main = new Main(in);
+        Main main = new Main(in, errIsTerminal);
         CommandLine cli = new CommandLine(main);
         cli.setOut(o);
         cli.setErr(e);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        for (CommandLine sub : cli.getSubcommands().values()) {
+            sub.getCommandSpec().versionProvider(new Version());  // `llmaccel generate -V` too
+        }
+        cli.setParameterExceptionHandler(Main::usageError);
         cli.setExecutionStrategy(parsed -> {
             logTo(e, main.verbose);
             return new CommandLine.RunLast().execute(parsed);
@@ -90,6 +107,36 @@ public final class Main implements Callable<Integer> {
         } finally {
             o.flush();
             e.flush();
+        }
+    }
+
+    /** How commands show progress: redrawn on a terminal, a line now and then elsewhere, none with --quiet. */
+    ProgressBar.Mode progress() {
+        return quiet ? ProgressBar.Mode.OFF : terminal ? ProgressBar.Mode.REDRAW : ProgressBar.Mode.LINES;
+    }
+
+    /** The progress mode of a command run under main, or lines when it runs on its own (tests). */
+    static ProgressBar.Mode progress(Main main) {
+        return main == null ? ProgressBar.Mode.LINES : main.progress();
+    }
+
+    /** A usage error: the one line that says what is wrong, and where help is, not the whole help screen. */
+    private static int usageError(CommandLine.ParameterException ex, String[] args) {
+        CommandLine command = ex.getCommandLine();
+        PrintWriter err = command.getErr();
+        err.println("llmaccel: " + ex.getMessage());
+        CommandLine.UnmatchedArgumentException.printSuggestions(ex, err);
+        err.println("Try '" + command.getCommandSpec().qualifiedName() + " --help' for more information.");
+        return EXIT_USAGE;
+    }
+
+    /** Whether file descriptor fd of this process is a terminal (Linux: it links to a tty device). */
+    static boolean isTerminal(int fd) {
+        try {
+            String target = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return System.console() != null;
         }
     }
 

@@ -21,12 +21,12 @@ final class ModelOption {
             description = "context size in tokens; 0 = the model's own (default: 4096 or the model's, whichever is smaller)")
     Integer contextSize;
 
-    LoadedModel open(BackendOptions backend, PrintWriter err) throws IOException {
+    LoadedModel open(BackendOptions backend, PrintWriter err, ProgressBar.Mode progress) throws IOException {
         if (contextSize != null && contextSize < 0) {
             throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
         }
         long t0 = System.nanoTime();
-        LoadedModel m = LoadedModel.open(model, tokenizer, backend, err);
+        LoadedModel m = LoadedModel.open(model, tokenizer, backend, err, progress);
         LlamaConfig c = m.model.config();
         err.printf("llmaccel: %s: %s, %d layers, %d embd, %d heads (%d kv), vocab %d, %.1f MB of weights; backend %s; loaded in %.2f s%n",
                 model.getFileName(), c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.vocabSize(),
@@ -34,12 +34,13 @@ final class ModelOption {
         return m;
     }
 
-    /** The context to give a session: the requested size, capped at the model's. */
+    /** The context to give a session: the requested size, capped at the model's; err says when the model's is taken. */
     int contextFor(LlamaConfig config, PrintWriter err) {
-        if (contextSize == null) {
-            return Math.min(DEFAULT_CONTEXT, config.contextLength());
+        if (contextSize == null && config.contextLength() >= DEFAULT_CONTEXT) {
+            return DEFAULT_CONTEXT;
         }
-        if (contextSize == 0) {
+        if (contextSize == null || contextSize == 0) {
+            err.printf("llmaccel: context: the model's %d tokens%n", config.contextLength());
             return config.contextLength();
         }
         if (contextSize > config.contextLength()) {

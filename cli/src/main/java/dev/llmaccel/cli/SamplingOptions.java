@@ -3,13 +3,19 @@ package dev.llmaccel.cli;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.generation.GenerationOptions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** Sampling and length flags with llama.cpp's names and defaults. */
 public final class SamplingOptions {
+    /** llama.cpp's TOKEN(+|-)BIAS. */
+    private static final Pattern LOGIT_BIAS = Pattern.compile("(\\d+)([+-])([0-9.eE+-]+|(?i:inf|infinity))");
+
     @Option(names = {"-n", "--n-predict"}, paramLabel = "N", defaultValue = "-1",
             description = "tokens to generate; -1 = until the end of the text or context (default: ${DEFAULT-VALUE})")
     int maxNewTokens;
@@ -44,11 +50,54 @@ public final class SamplingOptions {
     @Option(names = {"-r", "--reverse-prompt", "--stop"}, paramLabel = "TEXT", description = "stop when TEXT appears (repeatable)")
     List<String> stops = new ArrayList<>();
 
+    @Option(names = {"-l", "--logit-bias"}, paramLabel = "TOKEN+BIAS",
+            description = "add BIAS to the logit of token id TOKEN, as llama.cpp spells it: 15043+1, 15043-1, 2-inf (repeatable)")
+    List<String> logitBias = new ArrayList<>();
+
     /** The options as a {@link GenerationOptions}; bad values are IllegalArgumentExceptions naming the problem. */
     GenerationOptions toOptions() {
         SamplingParams p = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, frequencyPenalty,
-                presencePenalty, Map.of());
+                presencePenalty, logitBiases());
         long s = seed == -1 ? ThreadLocalRandom.current().nextLong() : seed;
         return new GenerationOptions(p, maxNewTokens, stops, s, repeatLastN);
+    }
+
+    /** Checks the token ids of --logit-bias against the model's vocabulary, once it is loaded. */
+    void checkVocabulary(int vocabSize) {
+        for (int token : logitBiases().keySet()) {
+            if (token >= vocabSize) {
+                throw new IllegalArgumentException("--logit-bias names token " + token + "; the model's vocabulary has "
+                        + vocabSize + " tokens (0.." + (vocabSize - 1) + ")");
+            }
+        }
+    }
+
+    private Map<Integer, Float> logitBiases() {
+        Map<Integer, Float> biases = new LinkedHashMap<>();
+        for (String spec : logitBias) {
+            Matcher m = LOGIT_BIAS.matcher(spec.strip());
+            if (!m.matches()) {
+                throw new IllegalArgumentException("--logit-bias " + spec + ": expected TOKEN+BIAS or TOKEN-BIAS, e.g. 15043+1 or 2-inf");
+            }
+            float magnitude;
+            String value = m.group(3);
+            if (value.equalsIgnoreCase("inf") || value.equalsIgnoreCase("infinity")) {
+                magnitude = Float.POSITIVE_INFINITY;
+            } else {
+                try {
+                    magnitude = Float.parseFloat(value);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--logit-bias " + spec + ": " + value + " is not a number");
+                }
+            }
+            int token;
+            try {
+                token = Integer.parseInt(m.group(1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--logit-bias " + spec + ": token id " + m.group(1) + " is too large");
+            }
+            biases.merge(token, m.group(2).equals("-") ? -magnitude : magnitude, Float::sum);
+        }
+        return biases;
     }
 }

@@ -47,9 +47,14 @@ class CliTest {
 
     @BeforeAll
     static void writeModel() throws IOException {
-        tiny = dir.resolve("tiny.gguf");
-        RandomLlamaModel.write(tiny, new LlamaConfig("llama", 64, 96, 2, 4, 2, 16, 300, 512, 1e-5f,
-                RopeParams.of(RopeStyle.NORMAL, 10000), false, false, true), DType.F32, 3);  // context 512: ChatML markup is spelled in byte tokens here
+        tiny = tinyModel(dir.resolve("tiny.gguf"), 512);  // context 512: ChatML markup is spelled in byte tokens here
+    }
+
+    /** A random-weight Llama GGUF of 2 layers, 300 tokens and this context, without a chat template. */
+    static Path tinyModel(Path file, int context) throws IOException {
+        RandomLlamaModel.write(file, new LlamaConfig("llama", 64, 96, 2, 4, 2, 16, 300, context, 1e-5f,
+                RopeParams.of(RopeStyle.NORMAL, 10000), false, false, true), DType.F32, 3);
+        return file;
     }
 
     @Test
