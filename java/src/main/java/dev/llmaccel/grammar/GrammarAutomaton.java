@@ -133,17 +133,17 @@ final class GrammarAutomaton {
     void reset() {
         nodeIndex.clear();
         stateIndex.clear();
-        nodePos = new int[1024];
-        nodeParent = new int[1024];
-        nodeCost = new int[1024];
-        expandedStamp = new int[1024];
-        addedStamp = new int[1024];
+        nodePos = new int[256];
+        nodeParent = new int[256];
+        nodeCost = new int[256];
+        expandedStamp = new int[256];
+        addedStamp = new int[256];
         nodeCount = 1;  // node 0 is ACCEPT, the empty stack
         nodePos[ACCEPT] = -1;
         nodeParent[ACCEPT] = -1;
-        stateNodes = new int[64][];
-        stateCost = new int[64];
-        transitions = new int[64 << 8];
+        stateNodes = new int[16][];
+        stateCost = new int[16];
+        transitions = new int[16 << 8];
         stateCount = 0;
         intern(new int[0]);  // DEAD
         start = expandInto(node(g.start, -1));

@@ -42,8 +42,8 @@ final class LongIntMap {
     }
 
     void clear() {
-        keys = new long[1024];
-        values = new int[1024];
+        keys = new long[256];
+        values = new int[256];
         Arrays.fill(values, ABSENT);
         size = 0;
     }
