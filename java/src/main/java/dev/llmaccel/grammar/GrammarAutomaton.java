@@ -42,6 +42,8 @@ final class GrammarAutomaton {
     // states: sorted top nodes, fewest bytes to an end, transitions (UNKNOWN until computed)
     private int[][] stateNodes;
     private int[] stateCost;
+    /** Per state, four longs: the bytes some stack's top accepts (any other byte leads to DEAD). */
+    private long[] stateBytes;
     private int[] transitions;
     private int stateCount;
     private final Map<StateKey, Integer> stateIndex = new HashMap<>();
@@ -143,6 +145,7 @@ final class GrammarAutomaton {
         nodeParent[ACCEPT] = -1;
         stateNodes = new int[16][];
         stateCost = new int[16];
+        stateBytes = new long[16 * 4];
         transitions = new int[16 << 8];
         stateCount = 0;
         intern(new int[0]);  // DEAD
@@ -196,6 +199,9 @@ final class GrammarAutomaton {
     // ---- transitions ------------------------------------------------------------------------------
 
     private int compute(int s, int b) {
+        if ((stateBytes[4 * s + (b >>> 6)] >>> (b & 63) & 1) == 0) {
+            return DEAD;  // no stack takes this byte: no need to expand anything
+        }
         beginResult();
         for (int n : stateNodes[s]) {
             if (n == ACCEPT) {
@@ -310,6 +316,7 @@ final class GrammarAutomaton {
         if (s == stateNodes.length) {
             stateNodes = Arrays.copyOf(stateNodes, s * 2);
             stateCost = Arrays.copyOf(stateCost, s * 2);
+            stateBytes = Arrays.copyOf(stateBytes, s * 2 * 4);
             transitions = Arrays.copyOf(transitions, (s * 2) << 8);
         }
         Arrays.fill(transitions, s << 8, (s + 1) << 8, UNKNOWN);
@@ -317,6 +324,12 @@ final class GrammarAutomaton {
         int cost = CompiledGrammar.INFINITE;
         for (int n : nodes) {
             cost = Math.min(cost, n == ACCEPT ? 0 : nodeCost[n]);
+            if (n != ACCEPT) {
+                int set = -2 - code[nodePos[n]];
+                for (int w = 0; w < 4; w++) {
+                    stateBytes[4 * s + w] |= g.byteSets[4 * set + w];
+                }
+            }
         }
         stateCost[s] = cost;
         stateIndex.put(key, s);

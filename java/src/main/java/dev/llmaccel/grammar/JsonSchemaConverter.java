@@ -82,8 +82,9 @@ public final class JsonSchemaConverter {
         primitive("day30", "day28 | \"29\" | \"30\"", "day28");
         primitive("day31", "day30 | \"31\"", "day30");
         primitive("leap-year", "[0-9]{2} (\"0\" [48] | [2468] [048] | [13579] [26]) | (\"0\" [048] | [2468] [048] | [13579] [26]) \"00\"");
+        // offsets within +-18:00, the range java.time (and so Java's validators) accept
         primitive("time", "([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9] \":\" [0-5] [0-9] (\".\" [0-9]{1,9})?"
-                + " (\"Z\" | [+-] ([01] [0-9] | \"2\" [0-3]) \":\" [0-5] [0-9])");
+                + " (\"Z\" | [+-] ((\"0\" [0-9] | \"1\" [0-7]) \":\" [0-5] [0-9] | \"18:00\"))");
         primitive("date-time", "date \"T\" time", "date", "time");
         primitive("uuid", "[0-9a-fA-F]{8} \"-\" [0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{4} \"-\" [0-9a-fA-F]{12}");
     }
