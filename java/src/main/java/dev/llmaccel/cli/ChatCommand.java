@@ -44,11 +44,14 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    GrammarOptions grammar;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        GenerationOptions options = sampling.toOptions();
+        GenerationOptions options = grammar.apply(sampling.toOptions());
         BufferedReader in = new BufferedReader(new InputStreamReader(main.in, StandardCharsets.UTF_8));
         try (LoadedModel m = model.open(backend, err);
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {

@@ -74,6 +74,7 @@ public final class Main implements Callable<Integer> {
         cli.setOut(o);
         cli.setErr(e);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExpandAtFiles(false);  // "@file" is an argument of its own (--json-schema @schema.json)
         cli.setExecutionStrategy(parsed -> {
             logTo(e, main.verbose);
             return new CommandLine.RunLast().execute(parsed);
