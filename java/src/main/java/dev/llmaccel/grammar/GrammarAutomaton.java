@@ -48,6 +48,8 @@ final class GrammarAutomaton {
     private int stateCount;
     private final Map<StateKey, Integer> stateIndex = new HashMap<>();
     private int start;
+    /** Counts resets: state numbers from before one mean nothing after it. */
+    private int generation;
 
     // scratch for computing a transition
     private int[] expandedStamp;
@@ -131,8 +133,22 @@ final class GrammarAutomaton {
         return stateCount;
     }
 
+    /**
+     * The transition table, state << 8 | byte to the next state (UNKNOWN: not computed yet, see
+     * {@link #step}); for hot loops, which must fetch it again after a step that computed a transition.
+     */
+    int[] transitionTable() {
+        return transitions;
+    }
+
+    /** How many times the cache was reset; state numbers are only comparable within one generation. */
+    int generation() {
+        return generation;
+    }
+
     /** Forgets every state and node. */
     void reset() {
+        generation++;
         nodeIndex.clear();
         stateIndex.clear();
         nodePos = new int[256];

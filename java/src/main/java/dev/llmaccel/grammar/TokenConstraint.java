@@ -2,6 +2,8 @@ package dev.llmaccel.grammar;
 
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -26,17 +28,35 @@ import java.util.Objects;
  * (which a vocabulary with byte tokens can always do). When no token meets that, the grammar
  * alone decides (the output may then be cut off by the limit).
  *
+ * <p>Masks are remembered for the last {@link #CACHED_MASKS} grammar states (a string's every
+ * character leads back to the same state, so a long string masks once), except where the token
+ * limit narrows them.
+ *
  * <p>Mutable and not thread-safe: one per sequence (a batching engine holds one per sequence).
- * The grammar and vocabulary are shared; the automaton's cache (a few MB at most) is the
- * constraint's own.
+ * The grammar and vocabulary are shared; the automaton's cache (a few MB at most) and the masks
+ * are the constraint's own.
  */
 public final class TokenConstraint {
+    /** How many states' masks are kept (each is vocabulary size / 8 bytes). */
+    static final int CACHED_MASKS = 32;
+
+    /** A state's mask under the grammar alone, and the largest cost of finishing after any allowed token. */
+    private record CachedMask(long[] bits, int maxCost) {}
+
     private final TokenVocabulary vocabulary;
     private final int maxTokens;
     private final GrammarAutomaton automaton;
     private final long[] grammarBits;
     private final long[] budgetBits;
     private final int[] stateAt;
+    private final Map<Integer, CachedMask> masks = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, CachedMask> eldest) {
+            return size() > CACHED_MASKS;
+        }
+    };
+    private int masksGeneration;
+    private boolean anyInBudget;
     private int state;
     private int accepted;
     private boolean ended;
@@ -112,15 +132,18 @@ public final class TokenConstraint {
         long[] bits = allowedBits();
         int n = vocabulary.size();
         for (int w = 0; w < bits.length; w++) {
-            long word = bits[w];
-            if (word == -1L) {
+            int base = w << 6;
+            long rejected = ~bits[w];
+            if (base + 64 > n) {
+                rejected &= (1L << (n - base)) - 1;  // the last word's bits past the vocabulary
+            }
+            if (rejected == -1L) {
+                Arrays.fill(logits, base, base + 64, Float.NEGATIVE_INFINITY);
                 continue;
             }
-            int base = w << 6;
-            for (int i = base, e = Math.min(n, base + 64); i < e; i++) {
-                if ((word >>> (i - base) & 1) == 0) {
-                    logits[i] = Float.NEGATIVE_INFINITY;
-                }
+            while (rejected != 0) {
+                logits[base + Long.numberOfTrailingZeros(rejected)] = Float.NEGATIVE_INFINITY;
+                rejected &= rejected - 1;
             }
         }
         Arrays.fill(logits, n, logits.length, Float.NEGATIVE_INFINITY);
@@ -189,40 +212,75 @@ public final class TokenConstraint {
     }
 
     /**
-     * One walk over the trie: for every node, the state after its bytes; a DEAD state skips the
-     * node's whole subtree. Returns the allowed tokens' bits (the budget's when any token meets it).
+     * The allowed tokens' bits: from the cache when this state's mask is known and the token
+     * limit does not narrow it, else from one walk over the trie (below).
      */
     private long[] allowedBits() {
-        Arrays.fill(grammarBits, 0);
-        Arrays.fill(budgetBits, 0);
         if (ended) {
             throw new IllegalStateException("the sequence has already ended");
         }
         state = automaton.compact(state);
+        if (masksGeneration != automaton.generation()) {
+            masks.clear();
+            masksGeneration = automaton.generation();
+        }
         int budget = budget();
+        CachedMask cached = masks.get(state);
+        if (cached != null && cached.maxCost() <= budget) {
+            return cached.bits();
+        }
+        int maxCost = walk(budget);
+        if (maxCost <= budget) {
+            masks.put(state, new CachedMask(grammarBits.clone(), maxCost));
+            return grammarBits;
+        }
+        return anyInBudget ? budgetBits : grammarBits;
+    }
+
+    /**
+     * One walk over the trie in preorder: for every node, the state after its bytes (one table
+     * read once warm); a DEAD state skips the node's whole subtree. Fills grammarBits with the
+     * tokens the grammar allows and budgetBits with those that can still finish within budget
+     * (anyInBudget says whether there is one), and returns the largest cost of finishing after an
+     * allowed token.
+     *
+     * @throws IllegalStateException when the grammar allows no token at all
+     */
+    private int walk(int budget) {
+        Arrays.fill(grammarBits, 0);
+        Arrays.fill(budgetBits, 0);
         boolean anyGrammar = false;
         boolean anyBudget = false;
+        int maxCost = 0;
         TokenVocabulary v = vocabulary;
-        int[] edgeByte = v.edgeByte;
-        int[] depth = v.depth;
+        int[] packed = v.packed;
         int[] subtreeEnd = v.subtreeEnd;
         int[] tokensStart = v.tokensStart;
         int[] tokens = v.tokens;
         GrammarAutomaton a = automaton;
-        stateAt[0] = state;
-        int nodes = edgeByte.length;
-        for (int i = 1; i < nodes; ) {
-            int s = a.step(stateAt[depth[i] - 1], edgeByte[i]);
+        int[] transitions = a.transitionTable();
+        int[] at = stateAt;
+        at[0] = state;
+        for (int i = 1, nodes = packed.length; i < nodes; ) {
+            int node = packed[i];
+            int depth = (node >>> 8) & 0x7FFFFF;
+            int b = node & 0xFF;
+            int parent = at[depth - 1];
+            int s = transitions[(parent << 8) | b];
+            if (s == GrammarAutomaton.UNKNOWN) {
+                s = a.step(parent, b);
+                transitions = a.transitionTable();
+            }
             if (s == GrammarAutomaton.DEAD) {
                 i = subtreeEnd[i];
                 continue;
             }
-            stateAt[depth[i]] = s;
-            int from = tokensStart[i];
-            int to = tokensStart[i + 1];
-            if (from < to) {
-                boolean inBudget = a.cost(s) <= budget;
-                for (int k = from; k < to; k++) {
+            at[depth] = s;
+            if (node < 0) {
+                int cost = a.cost(s);
+                boolean inBudget = cost <= budget;
+                maxCost = Math.max(maxCost, cost);
+                for (int k = tokensStart[i], to = tokensStart[i + 1]; k < to; k++) {
                     int t = tokens[k];
                     grammarBits[t >>> 6] |= 1L << t;
                     if (inBudget) {
@@ -238,13 +296,14 @@ public final class TokenConstraint {
             for (int t : v.endIds) {
                 grammarBits[t >>> 6] |= 1L << t;
                 budgetBits[t >>> 6] |= 1L << t;
-                anyGrammar = true;
-                anyBudget = true;
             }
+            anyGrammar |= v.endIds.length > 0;
+            anyBudget |= v.endIds.length > 0;
         }
         if (!anyGrammar) {
             throw new IllegalStateException("no token of the vocabulary can continue the grammar here");
         }
-        return anyBudget ? budgetBits : grammarBits;
+        anyInBudget = anyBudget;
+        return maxCost;
     }
 }

@@ -20,11 +20,11 @@ public final class TokenVocabulary {
     private final byte[][] bytes;
     private final BitSet ends;
 
-    // The trie in preorder: node 0 is the root; node i's edge from its parent carries edgeByte[i],
-    // it sits at depth[i], its subtree is [i, subtreeEnd[i]), and the tokens whose bytes end
-    // there are tokens[tokensStart[i] .. tokensStart[i + 1]).
-    final int[] edgeByte;
-    final int[] depth;
+    // The trie in preorder: node 0 is the root; node i's edge from its parent carries a byte, it
+    // sits at a depth, its subtree is [i, subtreeEnd[i]), and the tokens whose bytes end there are
+    // tokens[tokensStart[i] .. tokensStart[i + 1]).
+    /** Per node, packed for the walk: its byte | depth << 8, and the sign bit when tokens end there. */
+    final int[] packed;
     final int[] subtreeEnd;
     final int[] tokensStart;
     final int[] tokens;
@@ -79,8 +79,8 @@ public final class TokenVocabulary {
         }
         int nodes = edge.size();
         end = setEnd(end, 0, nodes);
-        this.edgeByte = edge.toArray();
-        this.depth = depths.toArray();
+        int[] edgeByte = edge.toArray();
+        int[] depth = depths.toArray();
         this.subtreeEnd = Arrays.copyOf(end, nodes);
         this.maxDepth = longest;
         // tokens by node: sorted order visits nodes in preorder, so they come grouped and ascending
@@ -92,6 +92,10 @@ public final class TokenVocabulary {
         }
         for (int i = 0; i < nodes; i++) {
             tokensStart[i + 1] += tokensStart[i];
+        }
+        this.packed = new int[nodes];
+        for (int i = 0; i < nodes; i++) {
+            packed[i] = edgeByte[i] | depth[i] << 8 | (tokensStart[i + 1] > tokensStart[i] ? Integer.MIN_VALUE : 0);
         }
     }
 
@@ -157,7 +161,7 @@ public final class TokenVocabulary {
 
     /** Number of nodes of the trie, the root included. */
     public int trieNodes() {
-        return edgeByte.length;
+        return packed.length;
     }
 
     byte[] bytesOf(int id) {
