@@ -56,6 +56,8 @@ public final class TokenConstraint {
         }
     };
     private int masksGeneration;
+    /** Per state (of masksGeneration): 0 not known yet, 1 every plain byte leads back to it, 2 not. */
+    private byte[] plainLoops = new byte[64];
     private boolean anyInBudget;
     private int state;
     private int accepted;
@@ -222,6 +224,7 @@ public final class TokenConstraint {
         state = automaton.compact(state);
         if (masksGeneration != automaton.generation()) {
             masks.clear();
+            Arrays.fill(plainLoops, (byte) 0);
             masksGeneration = automaton.generation();
         }
         int budget = budget();
@@ -235,6 +238,21 @@ public final class TokenConstraint {
             return grammarBits;
         }
         return anyInBudget ? budgetBits : grammarBits;
+    }
+
+    /** Whether every plain byte (see {@link TokenVocabulary#isPlain}) takes state s back to s: inside a JSON string, say. */
+    private boolean loopsOnPlain(int s) {
+        if (s >= plainLoops.length) {
+            plainLoops = Arrays.copyOf(plainLoops, Math.max(s + 1, plainLoops.length * 2));
+        }
+        if (plainLoops[s] == 0) {
+            boolean loops = true;
+            for (int b = 0x20; b < 0x7F && loops; b++) {
+                loops = !TokenVocabulary.isPlain(b) || automaton.step(s, b) == s;
+            }
+            plainLoops[s] = (byte) (loops ? 1 : 2);
+        }
+        return plainLoops[s] == 1;
     }
 
     /**
@@ -263,9 +281,31 @@ public final class TokenConstraint {
         at[0] = state;
         for (int i = 1, nodes = packed.length; i < nodes; ) {
             int node = packed[i];
-            int depth = (node >>> 8) & 0x7FFFFF;
+            int depth = (node >>> 8) & 0x3FFFFF;
             int b = node & 0xFF;
             int parent = at[depth - 1];
+            if ((node & TokenVocabulary.PLAIN_SUBTREE) != 0 && loopsOnPlain(parent)) {
+                // every plain byte leaves parent as it is: all of the subtree's tokens end there
+                int cost = a.cost(parent);
+                boolean inBudget = cost <= budget;
+                int from = tokensStart[i];
+                int to = tokensStart[subtreeEnd[i]];
+                for (int k = from; k < to; k++) {
+                    int t = tokens[k];
+                    grammarBits[t >>> 6] |= 1L << t;
+                    if (inBudget) {
+                        budgetBits[t >>> 6] |= 1L << t;
+                    }
+                }
+                if (from < to) {
+                    maxCost = Math.max(maxCost, cost);
+                    anyGrammar = true;
+                    anyBudget |= inBudget;
+                }
+                transitions = a.transitionTable();
+                i = subtreeEnd[i];
+                continue;
+            }
             int s = transitions[(parent << 8) | b];
             if (s == GrammarAutomaton.UNKNOWN) {
                 s = a.step(parent, b);

@@ -23,8 +23,12 @@ public final class TokenVocabulary {
     // The trie in preorder: node 0 is the root; node i's edge from its parent carries a byte, it
     // sits at a depth, its subtree is [i, subtreeEnd[i]), and the tokens whose bytes end there are
     // tokens[tokensStart[i] .. tokensStart[i + 1]).
-    /** Per node, packed for the walk: its byte | depth << 8, and the sign bit when tokens end there. */
+    /**
+     * Per node, packed for the walk: its byte | depth << 8 (depth below 2^22), {@link #PLAIN_SUBTREE}
+     * when every byte of its subtree is {@link #isPlain plain}, and the sign bit when tokens end there.
+     */
     final int[] packed;
+    static final int PLAIN_SUBTREE = 1 << 30;
     final int[] subtreeEnd;
     final int[] tokensStart;
     final int[] tokens;
@@ -93,10 +97,28 @@ public final class TokenVocabulary {
         for (int i = 0; i < nodes; i++) {
             tokensStart[i + 1] += tokensStart[i];
         }
+        if (longest >= 1 << 22) {
+            throw new IllegalArgumentException("a token of " + longest + " bytes is too long");
+        }
+        // nodes before each one whose byte is not plain, to tell plain subtrees in O(1)
+        int[] notPlainBefore = new int[nodes + 1];
+        for (int i = 0; i < nodes; i++) {
+            notPlainBefore[i + 1] = notPlainBefore[i] + (i > 0 && !isPlain(edgeByte[i]) ? 1 : 0);
+        }
         this.packed = new int[nodes];
         for (int i = 0; i < nodes; i++) {
-            packed[i] = edgeByte[i] | depth[i] << 8 | (tokensStart[i + 1] > tokensStart[i] ? Integer.MIN_VALUE : 0);
+            boolean plain = i > 0 && notPlainBefore[subtreeEnd[i]] == notPlainBefore[i];
+            packed[i] = edgeByte[i] | depth[i] << 8 | (plain ? PLAIN_SUBTREE : 0)
+                    | (tokensStart[i + 1] > tokensStart[i] ? Integer.MIN_VALUE : 0);
         }
+    }
+
+    /**
+     * Printable ASCII but the quote and the backslash: the bytes a JSON string (and most text)
+     * takes without changing state, so that a walk can take a whole subtree of them at once.
+     */
+    static boolean isPlain(int b) {
+        return b >= 0x20 && b < 0x7F && b != '"' && b != '\\';
     }
 
     private static int[] setEnd(int[] end, int node, int value) {
