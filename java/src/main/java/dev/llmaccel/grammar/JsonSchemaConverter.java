@@ -92,14 +92,15 @@ public final class JsonSchemaConverter {
     /** The grammar of any JSON value, behind {@link Grammar#json()}. */
     static final String ANY_JSON_VALUE = anyJsonValue();
 
-    private static final Set<String> ANNOTATIONS = Set.of("$schema", "$id", "id", "$comment", "$anchor", "title",
-            "description", "default", "examples", "example", "deprecated", "readOnly", "writeOnly", "$defs",
-            "definitions", "contentEncoding", "contentMediaType");
     private static final Set<String> UNSUPPORTED = Set.of("not", "if", "then", "else", "dependentSchemas",
             "dependentRequired", "dependencies", "patternProperties", "propertyNames", "unevaluatedProperties",
             "unevaluatedItems", "contains", "minContains", "maxContains", "multipleOf", "minProperties",
             "maxProperties", "prefixItems", "additionalItems", "$dynamicRef", "$recursiveRef", "contentSchema");
     private static final Set<String> FORMATS = Set.of("date", "time", "date-time", "uuid");
+    /** The keywords this converter applies; UNSUPPORTED ones are errors, any other is an annotation or unknown and constrains nothing. */
+    private static final Set<String> CONSTRAINING = Set.of("type", "properties", "required", "additionalProperties",
+            "items", "minItems", "maxItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
+            "exclusiveMinimum", "exclusiveMaximum", "enum", "const", "anyOf", "oneOf", "allOf", "$ref");
 
     private final JsonNode document;
     private final ObjectMapper mapper;
@@ -328,17 +329,10 @@ public final class JsonSchemaConverter {
         Set<String> ok = Set.of(allowed);
         for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!k.equals(keyword) && !ok.contains(k) && !ANNOTATIONS.contains(k) && isConstraining(k)) {
+            if (!k.equals(keyword) && !ok.contains(k) && CONSTRAINING.contains(k)) {
                 throw new JsonSchemaException(at, "'" + k + "' beside '" + keyword + "' is not supported");
             }
         }
-    }
-
-    /** Whether a keyword constrains values (unknown keywords do not, per JSON Schema). */
-    private static boolean isConstraining(String keyword) {
-        return Set.of("type", "properties", "required", "additionalProperties", "items", "minItems", "maxItems",
-                "minLength", "maxLength", "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
-                "exclusiveMaximum", "enum", "const", "anyOf", "oneOf", "allOf", "$ref").contains(keyword);
     }
 
     private static String inferType(JsonNode schema) {
