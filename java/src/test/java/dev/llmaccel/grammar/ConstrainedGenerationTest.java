@@ -61,12 +61,13 @@ class ConstrainedGenerationTest {
 
     @BeforeAll
     static void load() throws IOException {
-        tokenizer = JsonTestModel.tokenizer(dir);
+        Path file = JsonTestModel.model(dir, 11);
+        tokenizer = JsonTestModel.tokenizer(file);
         cpu = Backends.cpu();
         // a 32-wide model gains nothing from a second thread but the cost of handing work over
         threads = CpuBackend.threads();
         CpuBackend.setThreads(1);
-        gguf = GgufFile.open(JsonTestModel.model(dir, 11));
+        gguf = GgufFile.open(file);
         model = LlamaModel.fromGguf(gguf, cpu);
     }
 
@@ -171,7 +172,7 @@ class ConstrainedGenerationTest {
             other = Backends.reference();
         }
         Grammar grammar = Grammar.json();
-        try (GgufFile file = GgufFile.open(JsonTestModel.model(dir, 11));
+        try (GgufFile file = GgufFile.open(dir.resolve("json-model-11.gguf"));
              LlamaModel m = LlamaModel.fromGguf(file, other);
              LlamaSession s = m.newSession(128)) {
             Generator generator = new Generator(s, tokenizer);
