@@ -26,6 +26,7 @@ module dev.llmaccel {
     exports dev.llmaccel.format.onnx;
     exports dev.llmaccel.format.safetensors;
     exports dev.llmaccel.generation;
+    exports dev.llmaccel.grammar;
     exports dev.llmaccel.model.bert;
     exports dev.llmaccel.model.llama;
     exports dev.llmaccel.tensor;

@@ -66,11 +66,14 @@ final class ChatCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    GrammarOptions grammar;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        GenerationOptions options = sampling.toOptions();
+        GenerationOptions options = grammar.apply(sampling.toOptions());
         String systemText = systemText();
         String chosenTemplate = chosenTemplate();
         BufferedReader in = new BufferedReader(new InputStreamReader(main.in, StandardCharsets.UTF_8));

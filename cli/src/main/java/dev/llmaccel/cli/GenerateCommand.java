@@ -48,11 +48,14 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     SamplingOptions sampling;
 
+    @Mixin
+    GrammarOptions grammar;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        GenerationOptions options = sampling.toOptions();
+        GenerationOptions options = grammar.apply(sampling.toOptions());
         String text = prompt.text;
         if (text == null) {
             LoadedModel.requireFile(prompt.file, "prompt");

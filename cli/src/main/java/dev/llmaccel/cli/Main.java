@@ -91,6 +91,7 @@ public final class Main implements Callable<Integer> {
             sub.getCommandSpec().versionProvider(new Version());  // `llmaccel generate -V` too
         }
         cli.setParameterExceptionHandler(Main::usageError);
+        cli.setExpandAtFiles(false);  // "@file" is an argument of its own (--json-schema @schema.json)
         cli.setExecutionStrategy(parsed -> {
             logTo(e, main.verbose);
             return new CommandLine.RunLast().execute(parsed);

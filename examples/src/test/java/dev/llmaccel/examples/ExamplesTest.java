@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.data.embedding.Embedding;
 import dev.llmaccel.SharedFiles;
 import dev.llmaccel.generation.GenerationResult;
@@ -43,6 +45,18 @@ class ExamplesTest {
         GenerationResult r = GenerationExample.run();
         assertEquals(StopReason.MAX_TOKENS, r.stopReason());
         assertTrue(r.text().startsWith(", pixels unfolding like petals."), r.text());  // llama.cpp's greedy text
+    }
+
+    @Test
+    void structuredOutput() throws IOException {
+        SharedFiles.require("models/aidreams260K/aidreams260K.gguf");
+        StructuredOutputExample.Result r = StructuredOutputExample.run();
+        assertTrue(r.answer().equals("yes.") || r.answer().equals("no."), r.answer());
+        JsonNode person = new ObjectMapper().readTree(r.json());
+        assertTrue(person.isObject(), r.json());
+        assertTrue(person.get("name").isTextual() && person.get("name").asText().codePointCount(0, person.get("name").asText().length()) <= 20, r.json());
+        assertTrue(person.get("age").canConvertToLong() && person.get("age").asLong() >= 0, r.json());
+        assertEquals(2, person.size(), r.json());
     }
 
     @Test

@@ -2,6 +2,8 @@ package dev.llmaccel.generation;
 
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.decoding.Decoding;
+import dev.llmaccel.grammar.TokenConstraint;
+import dev.llmaccel.grammar.TokenVocabulary;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.TokenDecoder;
@@ -22,6 +24,7 @@ final class GenerationRun {
     private final int[] prompt;
     private final int reused;
     private final Decoding decoding;
+    private final TokenConstraint constraint;
     private final TokenDecoder decoder;
     private final StopStrings stops;
     private final StringBuilder text = new StringBuilder();
@@ -36,9 +39,11 @@ final class GenerationRun {
 
     /**
      * @param prompt the whole prompt; the leading tokens the session already holds are reused
+     * @param vocabulary the tokenizer's tokens for the grammar; null when options have none
      * @throws IllegalArgumentException when the prompt is empty or does not fit in the session's context
      */
-    GenerationRun(LlamaSession session, Tokenizer tokenizer, int[] prompt, GenerationOptions options) {
+    GenerationRun(LlamaSession session, Tokenizer tokenizer, int[] prompt, GenerationOptions options,
+            TokenVocabulary vocabulary) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
@@ -61,8 +66,13 @@ final class GenerationRun {
         int common = commonPrefix(session.tokens(), prompt);
         this.reused = Math.min(common, prompt.length - 1);
         session.truncate(reused);
+        // the grammar must finish within the tokens this run can generate: the limit, or the room
+        // left in the context (each token but the last is run, so one more than that room)
+        int room = session.capacity() - prompt.length + 1;
+        int budget = options.maxNewTokens() >= 0 ? Math.min(options.maxNewTokens(), room) : room;
+        this.constraint = options.grammar() == null ? null : new TokenConstraint(options.grammar(), vocabulary, budget);
         this.decoding = new Decoding(session.backend(), withoutUntokenizable(options.sampling(), tokenizer.vocabSize(),
-                session.config().vocabSize()), options.seed(), options.penaltyWindow());
+                session.config().vocabSize()), options.seed(), options.penaltyWindow(), constraint);
         decoding.accept(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - options.penaltyWindow()), prompt.length));
         this.decoder = tokenizer.streamingDecoder();
         for (int id : prompt) {
@@ -103,6 +113,9 @@ final class GenerationRun {
         }
         if (limitReached()) {
             return end(StopReason.MAX_TOKENS);
+        }
+        if (constraint != null && constraint.mustEnd()) {
+            return end(StopReason.END_OF_GENERATION);  // the grammar is complete and allows nothing more
         }
         int token = decoding.next(logits);
         if (tokenizer.isEndOfGeneration(token)) {
