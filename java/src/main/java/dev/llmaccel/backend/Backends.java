@@ -1,17 +1,22 @@
 package dev.llmaccel.backend;
 
 import dev.llmaccel.backend.cuda.CudaProbe;
+import java.lang.System.Logger.Level;
 import java.util.Locale;
-import java.util.logging.Logger;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Chooses a backend. {@link #best()} takes CUDA when a usable GPU is present, else the native CPU
  * backend; {@code -Dllmaccel.backend=cpu|cuda|reference} (or the environment variable
- * {@code LLMACCEL_BACKEND}) overrides the choice. The reason for every backend passed over is
- * logged on the {@code dev.llmaccel} logger.
+ * {@code LLMACCEL_BACKEND}) overrides the choice. The choice and the reason for every backend
+ * passed over are logged through {@link System.Logger} (named {@code dev.llmaccel}, so an
+ * application's own logging framework gets them): at INFO by the first {@code best()} of the
+ * process, at DEBUG (java.util.logging's FINE) by every later one.
  */
 public final class Backends {
-    private static final Logger LOG = Logger.getLogger("dev.llmaccel");
+    private static final System.Logger LOG = System.getLogger("dev.llmaccel");
+    /** Whether a best() of this process has logged its choice at INFO already. */
+    private static final AtomicBoolean ANNOUNCED = new AtomicBoolean();
 
     /** System property that forces a backend. */
     public static final String PROPERTY = "llmaccel.backend";
@@ -23,6 +28,7 @@ public final class Backends {
 
     /** The best backend on this host, or the one the property or environment names. */
     public static Backend best() {
+        Level level = ANNOUNCED.compareAndSet(false, true) ? Level.INFO : Level.DEBUG;
         String forced = System.getProperty(PROPERTY);
         String source = "-D" + PROPERTY;
         if (forced == null || forced.isBlank()) {
@@ -30,26 +36,25 @@ public final class Backends {
             source = ENVIRONMENT;
         }
         if (forced != null && !forced.isBlank()) {
-            LOG.info(() -> "backend forced by configuration");
             Backend b = named(forced.trim());
             String from = source;
-            LOG.info(() -> "using backend " + b.name() + " (" + from + ")");
+            LOG.log(level, () -> "using backend " + b.name() + " (forced by " + from + ")");
             return b;
         }
         CudaProbe.Result cuda = CudaProbe.probe();
         if (cuda.usable()) {
             try {
                 Backend b = CudaProbe.open();
-                LOG.info(() -> "using backend cuda: " + cuda.description());
+                LOG.log(level, () -> "using backend cuda: " + cuda.description());
                 return b;
             } catch (RuntimeException | LinkageError e) {
-                LOG.info(() -> "skipping cuda: " + e.getMessage());
+                LOG.log(level, () -> "skipping cuda: " + e.getMessage());
             }
         } else {
-            LOG.info(() -> "skipping cuda: " + cuda.description());
+            LOG.log(level, () -> "skipping cuda: " + cuda.description());
         }
         Backend cpu = cpu();
-        LOG.info(() -> "using backend cpu: " + CpuBackend.describe());
+        LOG.log(level, () -> "using backend cpu: " + CpuBackend.describe());
         return cpu;
     }
 

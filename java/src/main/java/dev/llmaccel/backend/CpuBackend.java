@@ -83,7 +83,7 @@ public final class CpuBackend extends Backend {
         return Tensor.zeros(dtype, shape);
     }
 
-    /** Sets the number of threads of every CPU kernel (n < 1: one per core). */
+    /** Sets the number of threads of every CPU kernel ({@code n < 1}: one per core). */
     public static void setThreads(int n) {
         check(CpuRuntime.llm_threads_set(n), "starting " + n + " threads");
     }

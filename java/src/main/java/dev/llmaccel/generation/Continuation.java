@@ -3,6 +3,8 @@ package dev.llmaccel.generation;
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.decoding.Decoding;
+import dev.llmaccel.grammar.TokenConstraint;
+import dev.llmaccel.grammar.TokenVocabulary;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.TokenDecoder;
 import dev.llmaccel.tokenizer.Tokenizer;
@@ -14,13 +16,15 @@ import java.util.Objects;
 /**
  * The text side of one generation, apart from the model that computes the logits: draws each next
  * token (its own seeded sampler and penalty window, see {@link GenerationOptions}), turns tokens
- * into released text, and watches end tokens, stop strings and the token limit. A
+ * into released text, and watches end tokens, stop strings, the token limit and, when the options
+ * carry a grammar, its own {@link TokenConstraint} (which also ends the generation once the grammar
+ * is complete and allows nothing more). A
  * {@link Generator} drives one with a {@link dev.llmaccel.model.llama.LlamaSession}; the serving
  * engine drives one per sequence of its batches. One thread at a time.
  *
  * <pre>{@code
- * Continuation c = new Continuation(tokenizer, backend, vocabRows, prompt, options);
- * while (c.stopReason() == null && !c.limitReached()) {
+ * Continuation c = new Continuation(tokenizer, backend, vocabRows, prompt, options, vocabulary, room);
+ * while (c.stopReason() == null && c.mustStop() == null) {
  *     String text = c.accept(c.sample(logits));   // then run the token, unless c.stopReason() != null
  * }
  * }</pre>
@@ -29,6 +33,7 @@ public final class Continuation {
     private final Tokenizer tokenizer;
     private final GenerationOptions options;
     private final Decoding decoding;
+    private final TokenConstraint constraint;
     private final TokenDecoder decoder;
     private final StopStrings stops;
     private final StringBuilder text = new StringBuilder();
@@ -40,13 +45,24 @@ public final class Continuation {
      * @param vocabRows rows of the model's logits; ids from the tokenizer's vocabulary size on
      *     (padding rows) are never drawn
      * @param prompt the prompt's token ids: the penalties and the text decoding continue after it
+     * @param vocabulary the tokenizer's tokens for the options' grammar; may be null when they have none
+     * @param room tokens the context leaves for this generation: the grammar is steered to finish
+     *     within them (or within the options' token limit, if that is lower)
+     * @throws IllegalArgumentException when the options have a grammar and no vocabulary is given
      */
-    public Continuation(Tokenizer tokenizer, Backend backend, int vocabRows, int[] prompt, GenerationOptions options) {
+    public Continuation(Tokenizer tokenizer, Backend backend, int vocabRows, int[] prompt, GenerationOptions options,
+            TokenVocabulary vocabulary, int room) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(prompt, "prompt");
+        if (options.grammar() != null && vocabulary == null) {
+            throw new IllegalArgumentException("a grammar needs the tokenizer's vocabulary (TokenVocabulary.of)");
+        }
+        int budget = options.maxNewTokens() >= 0 ? Math.min(options.maxNewTokens(), room) : room;
+        this.constraint = options.grammar() == null ? null : new TokenConstraint(options.grammar(), vocabulary,
+                Math.max(0, budget));
         this.decoding = new Decoding(backend, withoutUntokenizable(options.sampling(), tokenizer.vocabSize(), vocabRows),
-                options.seed(), options.penaltyWindow());
+                options.seed(), options.penaltyWindow(), constraint);
         decoding.accept(Arrays.copyOfRange(prompt, Math.max(0, prompt.length - options.penaltyWindow()), prompt.length));
         this.decoder = tokenizer.streamingDecoder();
         for (int id : prompt) {
@@ -55,8 +71,26 @@ public final class Continuation {
         this.stops = new StopStrings(options.stopStrings());
     }
 
-    /** Whether the token limit is reached: no further token may be drawn. */
-    public boolean limitReached() {
+    /**
+     * Why no further token may be drawn before one is: {@link StopReason#MAX_TOKENS} at the token
+     * limit (a limit of 0), {@link StopReason#END_OF_GENERATION} when the grammar is complete and
+     * allows nothing more; null when a token may be drawn. The caller then ends the generation
+     * with {@link #stop}.
+     */
+    public StopReason mustStop() {
+        if (stopReason != null) {
+            return null;
+        }
+        if (limitReached()) {
+            return StopReason.MAX_TOKENS;
+        }
+        if (constraint != null && constraint.mustEnd()) {
+            return StopReason.END_OF_GENERATION;
+        }
+        return null;
+    }
+
+    private boolean limitReached() {
         return options.maxNewTokens() >= 0 && generated >= options.maxNewTokens();
     }
 
@@ -71,8 +105,9 @@ public final class Continuation {
     /**
      * Takes the drawn token and returns the text it releases (possibly empty). When the token ends
      * the generation, {@link #stopReason()} says why and the text includes whatever was held back:
-     * an end token (not counted, no text), a completed stop string (the text stops before it), or
-     * the token limit.
+     * an end token (not counted, no text), a completed stop string (the text stops before it), the
+     * token limit, or a grammar that the token completed (it allows nothing more: the generation
+     * ends as if an end token had come, but the token counts).
      */
     public String accept(int token) {
         if (stopReason != null) {
@@ -90,6 +125,9 @@ public final class Continuation {
         }
         if (limitReached()) {
             return released + stop(StopReason.MAX_TOKENS);
+        }
+        if (constraint != null && constraint.mustEnd()) {
+            return released + stop(StopReason.END_OF_GENERATION);
         }
         return released;
     }

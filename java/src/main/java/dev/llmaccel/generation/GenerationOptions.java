@@ -1,6 +1,7 @@
 package dev.llmaccel.generation;
 
 import dev.llmaccel.backend.SamplingParams;
+import dev.llmaccel.grammar.Grammar;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,9 +15,13 @@ import java.util.Objects;
  * @param seed seeds the sampler's draws
  * @param penaltyWindow how many recent tokens (prompt included) the repetition, frequency and
  *     presence penalties look at
+ * @param grammar what the generated text must follow, or null for anything: only tokens the
+ *     grammar allows are sampled, end tokens only where it can end, and generation ends once it
+ *     must (see {@link dev.llmaccel.grammar.TokenConstraint}); with a token limit (or a context
+ *     that fills) the grammar is steered to finish within it
  */
 public record GenerationOptions(SamplingParams sampling, int maxNewTokens, List<String> stopStrings, long seed,
-        int penaltyWindow) {
+        int penaltyWindow, Grammar grammar) {
 
     /** llama.cpp's default penalty window ({@code --repeat-last-n}). */
     public static final int DEFAULT_PENALTY_WINDOW = 64;
@@ -37,6 +42,11 @@ public record GenerationOptions(SamplingParams sampling, int maxNewTokens, List<
         }
     }
 
+    /** Options without a grammar. */
+    public GenerationOptions(SamplingParams sampling, int maxNewTokens, List<String> stopStrings, long seed, int penaltyWindow) {
+        this(sampling, maxNewTokens, stopStrings, seed, penaltyWindow, null);
+    }
+
     /** Greedy decoding, up to maxNewTokens tokens, no stop strings, seed 0. */
     public static GenerationOptions greedy(int maxNewTokens) {
         return new GenerationOptions(SamplingParams.greedy(), maxNewTokens, List.of(), 0, DEFAULT_PENALTY_WINDOW);
@@ -52,22 +62,37 @@ public record GenerationOptions(SamplingParams sampling, int maxNewTokens, List<
     }
 
     public GenerationOptions withSampling(SamplingParams s) {
-        return new GenerationOptions(s, maxNewTokens, stopStrings, seed, penaltyWindow);
+        return new GenerationOptions(s, maxNewTokens, stopStrings, seed, penaltyWindow, grammar);
     }
 
     public GenerationOptions withMaxNewTokens(int n) {
-        return new GenerationOptions(sampling, n, stopStrings, seed, penaltyWindow);
+        return new GenerationOptions(sampling, n, stopStrings, seed, penaltyWindow, grammar);
     }
 
     public GenerationOptions withStopStrings(List<String> stops) {
-        return new GenerationOptions(sampling, maxNewTokens, stops, seed, penaltyWindow);
+        return new GenerationOptions(sampling, maxNewTokens, stops, seed, penaltyWindow, grammar);
     }
 
     public GenerationOptions withSeed(long s) {
-        return new GenerationOptions(sampling, maxNewTokens, stopStrings, s, penaltyWindow);
+        return new GenerationOptions(sampling, maxNewTokens, stopStrings, s, penaltyWindow, grammar);
     }
 
     public GenerationOptions withPenaltyWindow(int w) {
-        return new GenerationOptions(sampling, maxNewTokens, stopStrings, seed, w);
+        return new GenerationOptions(sampling, maxNewTokens, stopStrings, seed, w, grammar);
+    }
+
+    /** These options with a grammar the text must follow (null: none). */
+    public GenerationOptions withGrammar(Grammar g) {
+        return new GenerationOptions(sampling, maxNewTokens, stopStrings, seed, penaltyWindow, g);
+    }
+
+    /**
+     * These options with the grammar of a JSON Schema: the text is a JSON document the schema
+     * accepts (see {@link dev.llmaccel.grammar.JsonSchemaConverter} for the features supported).
+     *
+     * @throws dev.llmaccel.grammar.JsonSchemaException when the schema is not JSON or uses an unsupported feature
+     */
+    public GenerationOptions withJsonSchema(String schema) {
+        return withGrammar(Grammar.fromJsonSchema(schema));
     }
 }

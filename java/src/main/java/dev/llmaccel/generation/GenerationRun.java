@@ -1,5 +1,6 @@
 package dev.llmaccel.generation;
 
+import dev.llmaccel.grammar.TokenVocabulary;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.Tensor;
 import dev.llmaccel.tokenizer.Tokenizer;
@@ -24,15 +25,17 @@ final class GenerationRun {
 
     /**
      * @param prompt the whole prompt; the leading tokens the session already holds are reused
-     * @throws IllegalArgumentException when the prompt is empty or does not fit in the session's context
+     * @param vocabulary the tokenizer's tokens for the grammar; null when options have none
+     * @throws IllegalArgumentException when the prompt is empty; {@link PromptTooLongException} when it
+     *     does not fit in the session's context
      */
-    GenerationRun(LlamaSession session, Tokenizer tokenizer, int[] prompt, GenerationOptions options) {
+    GenerationRun(LlamaSession session, Tokenizer tokenizer, int[] prompt, GenerationOptions options,
+            TokenVocabulary vocabulary) {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt has no tokens");
         }
         if (prompt.length > session.capacity()) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; the context holds "
-                    + session.capacity() + " (raise the context size or shorten the prompt)");
+            throw new PromptTooLongException(prompt.length, session.capacity(), "raise the context size");
         }
         for (int i = 0; i < prompt.length; i++) {
             if (prompt[i] < 0 || prompt[i] >= session.config().vocabSize()) {
@@ -47,7 +50,10 @@ final class GenerationRun {
         int common = commonPrefix(session.tokens(), prompt);
         this.reused = Math.min(common, prompt.length - 1);
         session.truncate(reused);
-        this.continuation = new Continuation(tokenizer, session.backend(), session.config().vocabSize(), prompt, options);
+        // each generated token but the last is run, so the context leaves one more than its free slots
+        int room = session.capacity() - prompt.length + 1;
+        this.continuation = new Continuation(tokenizer, session.backend(), session.config().vocabSize(), prompt, options,
+                vocabulary, room);
     }
 
     /** Asks the run to stop before its next token; safe from any thread. */
@@ -81,8 +87,9 @@ final class GenerationRun {
             generationStart = System.nanoTime();
             promptNanos = generationStart - t0;
         }
-        if (continuation.limitReached()) {
-            return end(StopReason.MAX_TOKENS);
+        StopReason before = continuation.mustStop();
+        if (before != null) {
+            return end(before);
         }
         int token = continuation.sample(logits);
         String released = continuation.accept(token);

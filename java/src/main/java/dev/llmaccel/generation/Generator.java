@@ -1,5 +1,6 @@
 package dev.llmaccel.generation;
 
+import dev.llmaccel.grammar.TokenVocabulary;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tokenizer.Tokenizer;
 import java.util.Objects;
@@ -24,6 +25,7 @@ public final class Generator {
     private final LlamaSession session;
     private final Tokenizer tokenizer;
     private GenerationRun current;
+    private TokenVocabulary grammarVocabulary;
 
     public Generator(LlamaSession session, Tokenizer tokenizer) {
         this.session = Objects.requireNonNull(session, "session");
@@ -115,7 +117,10 @@ public final class Generator {
         if (current != null) {
             throw new IllegalStateException("a generation is still running on this generator (finish or close its stream)");
         }
-        current = new GenerationRun(session, tokenizer, prompt, options);
+        if (options.grammar() != null && grammarVocabulary == null) {
+            grammarVocabulary = TokenVocabulary.of(tokenizer);  // once per generator: the trie of every token's bytes
+        }
+        current = new GenerationRun(session, tokenizer, prompt, options, options.grammar() == null ? null : grammarVocabulary);
         return current;
     }
 

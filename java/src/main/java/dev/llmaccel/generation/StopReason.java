@@ -2,7 +2,7 @@ package dev.llmaccel.generation;
 
 /** Why a generation ended. */
 public enum StopReason {
-    /** The model produced an end-of-sequence or end-of-turn token. */
+    /** The model produced an end-of-sequence or end-of-turn token, or the grammar is complete and allows nothing more. */
     END_OF_GENERATION,
     /** One of the stop strings appeared. */
     STOP_STRING,

@@ -3,12 +3,13 @@ package dev.llmaccel.serving;
 import dev.llmaccel.generation.ChatTemplate;
 import dev.llmaccel.generation.Continuation;
 import dev.llmaccel.generation.Generator;
+import dev.llmaccel.generation.PromptTooLongException;
 import dev.llmaccel.generation.StopReason;
+import dev.llmaccel.grammar.TokenVocabulary;
 import dev.llmaccel.model.llama.LlamaBatchRunner;
 import dev.llmaccel.model.llama.LlamaModel;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tokenizer.Tokenizer;
-import java.lang.management.ManagementFactory;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -64,6 +65,7 @@ public final class Engine implements AutoCloseable {
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong submitted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
+    private volatile TokenVocabulary vocabulary;  // built by the first request with a grammar
 
     private Engine(LlamaModel model, Tokenizer tokenizer, ChatTemplate template, EngineConfig config, int contextSize,
             LlamaBatchRunner runner) {
@@ -122,16 +124,26 @@ public final class Engine implements AutoCloseable {
      */
     private static void checkMemory(LlamaModel model, long tokens) {
         long bytes = model.kvCacheBytes(tokens);
-        if (model.backend().device() != Device.CPU
-                || !(ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os)) {
-            return;
-        }
-        long total = os.getTotalMemorySize();
-        if (bytes > total) {
+        long total = model.backend().device() == Device.CPU ? hostMemoryBytes() : -1;
+        if (total > 0 && bytes > total) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "a KV cache of %d tokens needs %.1f GiB, more than this machine's %.1f GiB of memory: lower kvCacheTokens",
                     tokens, bytes / (double) (1L << 30), total / (double) (1L << 30)));
         }
+    }
+
+    /** The host's memory (Linux's MemTotal), or -1 when it cannot be read. */
+    private static long hostMemoryBytes() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;  // "MemTotal:  16318412 kB"
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // not Linux, or an unusual /proc: the allocation will tell
+        }
+        return -1;
     }
 
     /** Submits a request without a listener; see {@link #submit(CompletionRequest, TokenListener)}. */
@@ -143,8 +155,9 @@ public final class Engine implements AutoCloseable {
      * Queues a request. Its prompt is rendered and tokenized here, on the caller's thread.
      *
      * @param listener told of each token and of the end, on the engine's callback threads; may be null
-     * @throws IllegalArgumentException when the prompt is empty, holds an id outside the model's
-     *     vocabulary, or does not fit in the context; or messages come without a chat template
+     * @throws IllegalArgumentException when the prompt is empty or holds an id outside the model's
+     *     vocabulary, or messages come without a chat template; {@link PromptTooLongException} (an
+     *     IllegalArgumentException) with both lengths when the prompt does not fit in {@link #contextSize()}
      * @throws RequestRejectedException when the queue is full or the engine is closed
      */
     public RequestHandle submit(CompletionRequest request, TokenListener listener) {
@@ -159,8 +172,10 @@ public final class Engine implements AutoCloseable {
             }
         };
         Delivery delivery = new Delivery(listener, result, callbacks, cancelNow);
+        // each generated token but the last is run: a sequence ends when its context is full
         Continuation continuation = new Continuation(tokenizer, model.backend(), model.config().vocabSize(), prompt,
-                request.options());
+                request.options(), request.options().grammar() == null ? null : vocabulary(),
+                contextSize - prompt.length + 1);
         Sequence s = new Sequence(id, prompt, continuation, delivery, cancel, System.nanoTime());
         lock.lock();
         try {
@@ -182,6 +197,21 @@ public final class Engine implements AutoCloseable {
             lock.unlock();
         }
         return new RequestHandle(id, prompt.length, result, cancelNow);
+    }
+
+    /** The tokenizer's tokens as grammars match them: built once, by the first request that has a grammar. */
+    private TokenVocabulary vocabulary() {
+        TokenVocabulary v = vocabulary;
+        if (v == null) {
+            synchronized (this) {
+                v = vocabulary;
+                if (v == null) {
+                    v = TokenVocabulary.of(tokenizer);
+                    vocabulary = v;
+                }
+            }
+        }
+        return v;
     }
 
     /**
@@ -213,8 +243,7 @@ public final class Engine implements AutoCloseable {
             }
         }
         if (prompt.length > contextSize) {
-            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens; a sequence holds at most "
-                    + contextSize + " (raise contextSize or shorten the prompt)");
+            throw new PromptTooLongException(prompt.length, contextSize, "raise EngineConfig.contextSize");
         }
         return prompt;
     }

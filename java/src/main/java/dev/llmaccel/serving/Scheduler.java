@@ -277,13 +277,15 @@ final class Scheduler {
 
     /** Draws s's next token from its logits and hands it on; ends s when the token ends it. */
     private void next(Sequence s, Tensor logits) {
-        if (s.continuation.limitReached()) {  // a limit of 0 tokens: the prompt ran (and is cached), nothing more
-            finish(s, StopReason.MAX_TOKENS);
+        StopReason before = s.continuation.mustStop();  // a limit of 0 tokens, a grammar complete from the start
+        if (before != null) {
+            finish(s, before);
             return;
         }
         int token = s.continuation.sample(logits);
+        int counted = s.continuation.generated();
         String text = s.continuation.accept(token);
-        if (s.continuation.stopReason() != StopReason.END_OF_GENERATION) {
+        if (s.continuation.generated() > counted) {  // an output token (an end token is not)
             s.append(token);
             generatedTokens++;
             if (s.firstToken < 0) {

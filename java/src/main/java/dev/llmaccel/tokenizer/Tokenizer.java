@@ -55,6 +55,14 @@ public interface Tokenizer {
     /** The raw vocabulary entry of a token (SentencePiece pieces keep their U+2581). */
     String tokenText(int id);
 
+    /**
+     * The UTF-8 bytes a token adds to decoded text in the middle of a sequence: a byte token's one
+     * byte (possibly part of a character), a SentencePiece piece with its U+2581 as a space, a
+     * byte-level BPE piece mapped back to its bytes; empty for tokens without text (control,
+     * unknown). What grammar-constrained decoding matches tokens by.
+     */
+    byte[] tokenBytes(int id);
+
     /** What kind of entry a token is (normal, control, byte, ...). */
     TokenType tokenType(int id);
 

@@ -87,6 +87,12 @@ abstract class VocabularyTokenizer implements Tokenizer {
     }
 
     @Override
+    public final byte[] tokenBytes(int id) {
+        checkId(id);
+        return pieceBytes(-1, id).clone();
+    }
+
+    @Override
     public final TokenType tokenType(int id) {
         checkId(id);
         return vocabulary.type(id);

@@ -3,6 +3,7 @@ package dev.llmaccel.generation;
 import dev.llmaccel.tokenizer.TokenDecoder;
 import dev.llmaccel.tokenizer.TokenType;
 import dev.llmaccel.tokenizer.Tokenizer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -87,6 +88,11 @@ final class TestTokenizer implements Tokenizer {
     @Override
     public String tokenText(int id) {
         return vocab.get(id);
+    }
+
+    @Override
+    public byte[] tokenBytes(int id) {
+        return text(id).getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

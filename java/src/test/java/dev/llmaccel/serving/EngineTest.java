@@ -15,6 +15,7 @@ import dev.llmaccel.generation.ChatMessage;
 import dev.llmaccel.generation.GenerationOptions;
 import dev.llmaccel.generation.GenerationResult;
 import dev.llmaccel.generation.Generator;
+import dev.llmaccel.generation.PromptTooLongException;
 import dev.llmaccel.generation.StopReason;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.DType;
@@ -171,8 +172,12 @@ class EngineTest {
             assertThrows(IllegalArgumentException.class, () -> engine.submit(CompletionRequest.ofTokens(new int[0], greedy(4))));
             assertThrows(IllegalArgumentException.class, () -> engine.submit(CompletionRequest.ofTokens(new int[] {1, 272}, greedy(4))));
             assertThrows(IllegalArgumentException.class, () -> engine.submit(CompletionRequest.ofTokens(new int[] {-1}, greedy(4))));
-            assertThrows(IllegalArgumentException.class, () -> engine.submit(CompletionRequest.ofTokens(new int[257], greedy(4))),
-                    "longer than the context");
+            PromptTooLongException tooLong = assertThrows(PromptTooLongException.class,
+                    () -> engine.submit(CompletionRequest.ofTokens(new int[257], greedy(4))), "longer than the context");
+            assertEquals(257, tooLong.promptTokens());
+            assertEquals(engine.contextSize(), tooLong.contextSize());
+            assertEquals(256, engine.contextSize());
+            assertThrows(PromptTooLongException.class, () -> engine.encode(CompletionRequest.ofTokens(new int[257], greedy(4))));
             assertThrows(NullPointerException.class, () -> engine.submit(null));
             assertThrows(IllegalArgumentException.class, () -> new CompletionRequest(new int[] {1}, "x", null, greedy(1)));
             assertThrows(IllegalArgumentException.class, () -> small().withMaxQueuedRequests(0));

