@@ -123,11 +123,11 @@ public final class Continuation {
             stopReason = StopReason.STOP_STRING;
             return released;
         }
+        if (constraint != null && constraint.mustEnd()) {  // complete: so even when the limit is reached too
+            return released + stop(StopReason.END_OF_GENERATION);
+        }
         if (limitReached()) {
             return released + stop(StopReason.MAX_TOKENS);
-        }
-        if (constraint != null && constraint.mustEnd()) {
-            return released + stop(StopReason.END_OF_GENERATION);
         }
         return released;
     }

@@ -8,17 +8,21 @@ import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.backend.CpuBackend;
 import dev.llmaccel.backend.SamplingParams;
+import dev.llmaccel.generation.Continuation;
 import dev.llmaccel.generation.GenerationOptions;
+import dev.llmaccel.model.llama.LlamaBatchRunner;
 import dev.llmaccel.tensor.DType;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,10 +125,9 @@ class EngineExactnessTest {
         return out;
     }
 
-    /** Runs the jobs of every N alone and together; returns the preemptions of the last (largest) N. */
-    static long check(TinyModel model, EngineConfig config, int maxTokens, long seed) throws Exception {
+    /** Runs the jobs of every N alone and together. */
+    static void check(TinyModel model, EngineConfig config, int maxTokens, long seed) throws Exception {
         int eos = model.tokenizer.eosId();
-        long preemptions = 0;
         for (int n : CONCURRENCY) {
             List<Job> jobs = jobs(n, model.tokenizer.vocabSize(), eos, maxTokens, seed + n);
             List<int[]> expected;
@@ -142,10 +145,49 @@ class EngineExactnessTest {
                 if (n >= 16) {
                     assertTrue(s.steps() < s.generatedTokens(), "requests were batched: " + s);
                 }
-                preemptions = s.preemptions();
             }
         }
-        return preemptions;
+    }
+
+    /** What {@link #queuedAtOnce} gives: each job's completion, the preemptions, and the pool's free blocks at the end. */
+    record Scheduled(List<Completion> completions, long preemptions, int blocksFree, int blocksTotal) {
+        int[] tokens(int job) {
+            return completions.get(job).tokens();
+        }
+    }
+
+    /**
+     * Every job queued before the first step, and the scheduler driven on this thread until idle:
+     * the same schedule on every run, whatever the machine's speed (the engine's own thread admits
+     * requests as they arrive, so how many run at once there depends on timing).
+     */
+    static Scheduled queuedAtOnce(TinyModel model, EngineConfig config, List<Job> jobs) {
+        int contextSize = Math.min(config.contextSize(), model.model.config().contextLength());
+        int blocks = config.kvCacheTokens() / config.blockSize();
+        try (LlamaBatchRunner runner = model.model.newBatchRunner(blocks, config.blockSize(), config.stepTokens(),
+                config.maxRunningSequences())) {
+            BlockPool pool = new BlockPool(blocks, config.blockSize(), config.prefixCaching());
+            Scheduler scheduler = new Scheduler(runner, pool, config, contextSize, s -> {});
+            List<CompletableFuture<Completion>> results = new ArrayList<>();
+            for (int i = 0; i < jobs.size(); i++) {
+                int[] prompt = jobs.get(i).prompt();
+                Continuation continuation = new Continuation(model.tokenizer, model.model.backend(),
+                        model.model.config().vocabSize(), prompt, jobs.get(i).options(), null,
+                        contextSize - prompt.length + 1);
+                CompletableFuture<Completion> result = new CompletableFuture<>();
+                results.add(result);
+                scheduler.enqueue(new Sequence(i, prompt, continuation, new Delivery(null, result, Runnable::run, () -> {}),
+                        new AtomicBoolean(), System.nanoTime()));
+            }
+            while (!scheduler.idle()) {
+                scheduler.step();
+            }
+            List<Completion> completions = new ArrayList<>();
+            for (CompletableFuture<Completion> r : results) {
+                completions.add(r.join());
+            }
+            return new Scheduled(completions, scheduler.preemptions, pool.free(), blocks);
+        }
     }
 
     @ParameterizedTest
@@ -163,10 +205,23 @@ class EngineExactnessTest {
     @Test
     void aSmallPoolPreemptsAndStillGivesEveryRequestItsTokensAlone() throws Exception {
         try (TinyModel model = TinyModel.random(dir, DType.Q8_0, cpu)) {
-            // 64 blocks of 4: about three sequences' worth; preemption is certain at N = 16 and 64
-            long preemptions = check(model, EngineConfig.defaults().withMaxRunningSequences(16).withKvCacheTokens(256)
-                    .withBlockSize(4).withStepTokens(32).withContextSize(128), 24, 8);
-            assertTrue(preemptions > 0, "the pool ran dry at N = 64");
+            // 64 blocks of 4: about three sequences' worth
+            EngineConfig config = EngineConfig.defaults().withMaxRunningSequences(16).withKvCacheTokens(256)
+                    .withBlockSize(4).withStepTokens(32).withContextSize(128);
+            check(model, config, 24, 8);  // requests arriving at random moments: preempted or not, as timing has it
+            // all 64 waiting before the first step: the pool runs dry, on every run
+            List<Job> jobs = jobs(64, model.tokenizer.vocabSize(), model.tokenizer.eosId(), 24, 8 + 64);
+            List<int[]> expected;
+            try (Engine engine = model.engine(config.withMaxRunningSequences(1).withPrefixCaching(false))) {
+                expected = alone(engine, jobs);
+            }
+            Scheduled together = queuedAtOnce(model, config, jobs);
+            assertTrue(together.preemptions() > 0, "the pool ran dry: " + together.preemptions() + " preemptions");
+            for (int i = 0; i < jobs.size(); i++) {
+                assertArrayEquals(expected.get(i), together.tokens(i), "request " + i + " (prompt of "
+                        + jobs.get(i).prompt().length + ", " + jobs.get(i).options().sampling() + ")");
+            }
+            assertEquals(together.blocksTotal(), together.blocksFree(), "every block is back in the pool");
         }
     }
 

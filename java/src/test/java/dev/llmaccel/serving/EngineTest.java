@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.backend.SamplingParams;
@@ -17,6 +20,7 @@ import dev.llmaccel.generation.GenerationResult;
 import dev.llmaccel.generation.Generator;
 import dev.llmaccel.generation.PromptTooLongException;
 import dev.llmaccel.generation.StopReason;
+import dev.llmaccel.grammar.Grammar;
 import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.tensor.DType;
 import java.nio.file.Path;
@@ -114,6 +118,50 @@ class EngineTest {
             assertEquals(1, r.events.stream().filter(e -> e.equals("complete")).count());
             assertTrue(r.thread.startsWith("llmaccel-engine-callbacks"), "listeners run on the callback threads: " + r.thread);
             assertTrue(c.timeToFirstTokenNanos() > 0 && c.totalNanos() >= c.timeToFirstTokenNanos());
+        }
+    }
+
+    @Test
+    void grammarsHoldPerRequestInABatch() throws Exception {
+        // half the requests under a grammar (any JSON, or a schema's), half free; all at once
+        String schema = "{\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"integer\"},"
+                + " \"tags\": {\"type\": \"array\", \"items\": {\"type\": \"string\"}}}, \"required\": [\"id\", \"tags\"]}";
+        List<int[]> prompts = new ArrayList<>();
+        List<GenerationOptions> options = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            prompts.add(new int[] {1, 259 + i, 260, 261 + i % 3});  // pieces, not byte tokens: the JSON starts on its own
+            GenerationOptions free = greedy(40);
+            options.add(switch (i % 3) {
+                case 0 -> free;
+                case 1 -> GenerationOptions.sampled(40, 7 + i).withGrammar(Grammar.json());
+                default -> GenerationOptions.greedy(40).withJsonSchema(schema);
+            });
+        }
+        List<GenerationResult> alone = new ArrayList<>();
+        try (LlamaSession session = tiny.model.newSession(256)) {
+            Generator generator = new Generator(session, tiny.tokenizer);
+            for (int i = 0; i < prompts.size(); i++) {
+                alone.add(generator.generate(prompts.get(i), options.get(i), null));
+            }
+        }
+        try (Engine engine = tiny.engine(small())) {
+            List<RequestHandle> handles = new ArrayList<>();
+            for (int i = 0; i < prompts.size(); i++) {
+                handles.add(engine.submit(CompletionRequest.ofTokens(prompts.get(i), options.get(i))));
+            }
+            ObjectMapper json = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            for (int i = 0; i < prompts.size(); i++) {
+                Completion c = handles.get(i).join();
+                assertEquals(alone.get(i).text(), c.text(), "request " + i + " as the generator gives it alone");
+                assertEquals(alone.get(i).stopReason(), c.stopReason(), "request " + i);
+                if (i % 3 != 0) {
+                    JsonNode value = json.readTree(c.text());  // complete within the limit (the end token may not fit)
+                    if (i % 3 == 2) {
+                        assertTrue(value.get("id").isIntegralNumber() && value.get("tags").isArray(), c.text());
+                    }
+                }
+            }
+            assertEquals(0, engine.stats().failed());
         }
     }
 
@@ -314,21 +362,17 @@ class EngineTest {
                 alone.add(engine.submit(CompletionRequest.ofTokens(p, greedy(30))).join().tokens());
             }
         }
-        // 32 blocks of 4 = 128 slots; the six need up to 55 each
-        try (Engine engine = tiny.engine(small().withKvCacheTokens(128).withContextSize(128).withPrefixCaching(false))) {
-            List<RequestHandle> handles = new ArrayList<>();
-            for (int[] p : prompts) {
-                handles.add(engine.submit(CompletionRequest.ofTokens(p, greedy(30))));
-            }
-            for (int i = 0; i < prompts.size(); i++) {
-                assertArrayEquals(alone.get(i), handles.get(i).join().tokens(), "request " + i);
-            }
-            EngineStats s = engine.stats();
-            assertTrue(s.preemptions() > 0, "the pool ran dry: " + s);
-            assertTrue(handles.stream().anyMatch(h -> h.join().preemptions() > 0));
-            awaitIdle(engine);
-            assertEquals(s.blocksTotal(), engine.stats().blocksFree());
+        // 32 blocks of 4 = 128 slots; the six need up to 55 each. All six wait before the first step
+        // (the scheduler driven on this thread), so the pool runs dry on every run.
+        List<EngineExactnessTest.Job> jobs = prompts.stream().map(p -> new EngineExactnessTest.Job(p, greedy(30))).toList();
+        EngineExactnessTest.Scheduled s = EngineExactnessTest.queuedAtOnce(tiny,
+                small().withKvCacheTokens(128).withContextSize(128).withPrefixCaching(false), jobs);
+        for (int i = 0; i < prompts.size(); i++) {
+            assertArrayEquals(alone.get(i), s.tokens(i), "request " + i);
         }
+        assertTrue(s.preemptions() > 0, "the pool ran dry");
+        assertTrue(s.completions().stream().anyMatch(c -> c.preemptions() > 0));
+        assertEquals(s.blocksTotal(), s.blocksFree());
     }
 
     /** Waits until the engine has ended everything (its counters lag the futures by a moment). */

@@ -9,13 +9,13 @@ import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
-import dev.langchain4j.model.chat.request.ResponseFormatType;
 import dev.langchain4j.model.chat.request.ToolChoice;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.output.FinishReason;
 import dev.langchain4j.model.output.TokenUsage;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.generation.GenerationOptions;
+import dev.llmaccel.grammar.JsonSchemaException;
 import dev.llmaccel.serving.Completion;
 import dev.llmaccel.serving.CompletionRequest;
 import java.util.ArrayList;
@@ -24,7 +24,8 @@ import java.util.List;
 /**
  * LangChain4j's chat requests as engine requests, and engine results as chat responses, for both
  * chat models. Every parameter is honoured or refused with an {@link UnsupportedFeatureException}:
- * none is silently ignored.
+ * none is silently ignored. A JSON response format (with or without a schema) becomes the
+ * request's grammar ({@link ResponseFormats}), so the reply is valid JSON of that schema.
  */
 final class ChatRequests {
     private ChatRequests() {}
@@ -48,10 +49,6 @@ final class ChatRequests {
         if (p.toolChoice() == ToolChoice.REQUIRED) {
             throw new UnsupportedFeatureException("tool choice REQUIRED: tools are not supported by llmaccel's chat models");
         }
-        if (p.responseFormat() != null && p.responseFormat().type() != ResponseFormatType.TEXT) {
-            throw new UnsupportedFeatureException("response format " + p.responseFormat().type()
-                    + " (JSON) needs constrained decoding, which llmaccel's chat models do not have yet");
-        }
         SamplingParams sampling = SamplingParams.greedy();
         if (p.temperature() != null) {
             sampling = sampling.withTemperature(p.temperature().floatValue());
@@ -70,6 +67,11 @@ final class ChatRequests {
         List<String> stops = p.stopSequences() == null ? List.of() : p.stopSequences();
         GenerationOptions options = new GenerationOptions(sampling, maxTokens, stops, seed,
                 GenerationOptions.DEFAULT_PENALTY_WINDOW);
+        try {
+            options = ResponseFormats.apply(options, p.responseFormat());
+        } catch (JsonSchemaException e) {
+            throw new UnsupportedFeatureException("the response format's JSON schema: " + e.getMessage());
+        }
         return CompletionRequest.ofMessages(messages(request.messages()), options);
     }
 

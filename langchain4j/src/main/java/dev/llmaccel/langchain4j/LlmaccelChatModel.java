@@ -1,6 +1,7 @@
 package dev.llmaccel.langchain4j;
 
 import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -10,6 +11,7 @@ import dev.llmaccel.serving.Completion;
 import dev.llmaccel.serving.Engine;
 import dev.llmaccel.serving.RequestHandle;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 
@@ -17,8 +19,10 @@ import java.util.concurrent.ExecutionException;
  * A LangChain4j {@link ChatModel} on a local GGUF model, served by llmaccel's batching
  * {@link Engine}: any number of threads may chat at once, and their requests are decoded together
  * (each gets the reply it would get alone). Per request it honours temperature, top-p, top-k,
- * frequency and presence penalties, max output tokens and stop sequences; tools and JSON response
- * formats are refused with an {@code UnsupportedFeatureException}.
+ * frequency and presence penalties, max output tokens, stop sequences and JSON response formats
+ * (any JSON, or JSON of a schema: the reply is decoded under its grammar, so AI Services methods
+ * that return a record get one); tools, non-text content and another model name are refused with
+ * an {@code UnsupportedFeatureException}.
  *
  * <pre>{@code
  * try (LlmaccelChatModel model = LlmaccelChatModel.builder().modelPath(Path.of("SmolLM2-135M-Instruct-Q8_0.gguf"))
@@ -90,6 +94,12 @@ public final class LlmaccelChatModel implements ChatModel, AutoCloseable {
     @Override
     public ModelProvider provider() {
         return ModelProvider.OTHER;
+    }
+
+    /** JSON schema response formats: the reply is decoded under the schema's grammar (AI Services then asks for one). */
+    @Override
+    public Set<Capability> supportedCapabilities() {
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The engine the replies come from (to share it with an {@link LlmaccelStreamingChatModel}, or for its stats). */

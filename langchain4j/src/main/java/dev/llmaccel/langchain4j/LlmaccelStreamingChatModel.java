@@ -1,6 +1,7 @@
 package dev.llmaccel.langchain4j;
 
 import dev.langchain4j.model.ModelProvider;
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.StreamingChatModel;
 import dev.langchain4j.model.chat.listener.ChatModelListener;
 import dev.langchain4j.model.chat.request.ChatRequest;
@@ -14,6 +15,7 @@ import dev.llmaccel.serving.Engine;
 import dev.llmaccel.serving.RequestHandle;
 import dev.llmaccel.serving.TokenListener;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -115,6 +117,12 @@ public final class LlmaccelStreamingChatModel implements StreamingChatModel, Aut
     @Override
     public ModelProvider provider() {
         return ModelProvider.OTHER;
+    }
+
+    /** JSON schema response formats: the reply is decoded under the schema's grammar (AI Services then asks for one). */
+    @Override
+    public Set<Capability> supportedCapabilities() {
+        return Set.of(Capability.RESPONSE_FORMAT_JSON_SCHEMA);
     }
 
     /** The engine the replies come from (to share it with an {@link LlmaccelChatModel}, or for its stats). */

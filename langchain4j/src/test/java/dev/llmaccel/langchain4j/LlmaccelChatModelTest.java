@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.ImageContent;
 import dev.langchain4j.data.message.SystemMessage;
@@ -15,7 +18,11 @@ import dev.langchain4j.exception.UnsupportedFeatureException;
 import dev.langchain4j.memory.chat.MessageWindowChatMemory;
 import dev.langchain4j.model.chat.request.ChatRequest;
 import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.Capability;
 import dev.langchain4j.model.chat.request.ResponseFormat;
+import dev.langchain4j.model.chat.request.ResponseFormatType;
+import dev.langchain4j.model.chat.request.json.JsonRawSchema;
+import dev.langchain4j.model.chat.request.json.JsonSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.chat.response.PartialResponse;
 import dev.langchain4j.model.chat.response.PartialResponseContext;
@@ -207,7 +214,10 @@ class LlmaccelChatModelTest {
             assertThrows(UnsupportedFeatureException.class, () -> model.chat(ChatRequest.builder()
                     .messages(UserMessage.from("x")).toolSpecifications(tool).build()));
             assertThrows(UnsupportedFeatureException.class, () -> model.chat(ChatRequest.builder()
-                    .messages(UserMessage.from("x")).responseFormat(ResponseFormat.JSON).build()));
+                    .messages(UserMessage.from("x")).responseFormat(ResponseFormat.builder().type(ResponseFormatType.JSON)
+                            .jsonSchema(JsonSchema.builder().name("unique").rootElement(
+                                    JsonRawSchema.from("{\"type\": \"array\", \"uniqueItems\": true}")).build()).build())
+                    .build()), "a schema keyword the grammar cannot express");
             assertThrows(UnsupportedFeatureException.class, () -> model.chat(ChatRequest.builder()
                     .messages(UserMessage.from(TextContent.from("look"), ImageContent.from("https://example.com/a.png"))).build()));
             assertThrows(UnsupportedFeatureException.class, () -> model.chat(ChatRequest.builder()
@@ -220,6 +230,71 @@ class LlmaccelChatModelTest {
                     .build());
             assertEquals(FinishReason.LENGTH, ok.finishReason());
             assertEquals(0, model.engine().stats().failed());
+        }
+    }
+
+    /** What AI Services asks a JSON-schema model for when a method returns a record (every field required). */
+    record Forecast(@JsonProperty(required = true) String city, @JsonProperty(required = true) boolean sunny,
+            @JsonProperty(required = true) List<String> hints) {}
+
+    interface Forecaster {
+        Forecast forecast(@MemoryId int user, @dev.langchain4j.service.UserMessage String message);
+    }
+
+    @Test
+    void aiServicesGetRecordsThroughTheSchemasGrammarOnEightThreads() throws Exception {
+        try (LlmaccelChatModel model = LlmaccelChatModel.builder().modelPath(gguf).backend(cpu).contextSize(1024)
+                .kvCacheTokens(8192).maxConcurrentRequests(THREADS).defaultRequestParameters(replies(96))
+.build()) {
+            assertTrue(model.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA));
+            Forecaster forecaster = AiServices.builder(Forecaster.class).chatModel(model)
+                    .chatMemoryProvider(id -> MessageWindowChatMemory.withMaxMessages(10)).build();
+            List<Forecast> alone = new ArrayList<>();
+            for (int user = 0; user < THREADS; user++) {
+                alone.add(forecaster.forecast(user, "the weather in town " + user));  // parsed by AI Services: valid JSON
+            }
+            ExecutorService threads = Executors.newFixedThreadPool(THREADS);
+            try {
+                List<Future<Forecast>> together = new ArrayList<>();
+                for (int user = 0; user < THREADS; user++) {
+                    int u = user;
+                    together.add(threads.submit(() -> forecaster.forecast(100 + u, "the weather in town " + u)));
+                }
+                for (int user = 0; user < THREADS; user++) {
+                    assertEquals(alone.get(user), together.get(user).get(60, TimeUnit.SECONDS), "user " + user);
+                }
+            } finally {
+                threads.shutdown();
+            }
+            assertTrue(alone.stream().allMatch(f -> f.city() != null && f.hints() != null), alone.toString());
+            // any JSON, on the streaming model: the pieces add up to one JSON value
+            try (LlmaccelStreamingChatModel streaming = LlmaccelStreamingChatModel.builder().engine(model.engine())
+                    .modelName(model.defaultRequestParameters().modelName()).build()) {
+                assertTrue(streaming.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA));
+                CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+                StringBuilder pieces = new StringBuilder();
+                streaming.chat(ChatRequest.builder().messages(UserMessage.from("any json")).responseFormat(ResponseFormat.JSON)
+                        .maxOutputTokens(64).build(), new StreamingChatResponseHandler() {
+                            @Override
+                            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+                                pieces.append(partial.text());
+                            }
+
+                            @Override
+                            public void onCompleteResponse(ChatResponse response) {
+                                done.complete(response);
+                            }
+
+                            @Override
+                            public void onError(Throwable error) {
+                                done.completeExceptionally(error);
+                            }
+                        });
+                ChatResponse response = done.get(60, TimeUnit.SECONDS);
+                assertEquals(FinishReason.STOP, response.finishReason(), "the grammar ended it: " + response.aiMessage().text());
+                assertEquals(response.aiMessage().text(), pieces.toString());
+                new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(response.aiMessage().text());  // throws unless it is one JSON value
+            }
         }
     }
 
