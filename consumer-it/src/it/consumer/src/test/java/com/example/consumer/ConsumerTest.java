@@ -22,6 +22,21 @@ import dev.llmaccel.model.llama.LlamaSession;
 import dev.llmaccel.model.llama.RandomLlamaModel;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tokenizer.Tokenizers;
+import dev.langchain4j.memory.chat.MessageWindowChatMemory;
+import dev.langchain4j.model.chat.request.ChatRequestParameters;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.service.AiServices;
+import dev.langchain4j.service.MemoryId;
+import dev.langchain4j.service.TokenStream;
+import dev.llmaccel.langchain4j.LlmaccelChatModel;
+import dev.llmaccel.langchain4j.LlmaccelStreamingChatModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -72,6 +87,58 @@ class ConsumerTest {
         Assumptions.assumeTrue(Files.exists(gguf), () -> "skipped: " + gguf + " is not present (../shared is optional)");
         GenerationResult r = generate(gguf, "Once upon a time", 30);
         assertTrue(r.text().startsWith(", pixels unfolding like petals."), r.text());
+    }
+
+    interface Assistant {
+        String chat(@MemoryId int user, @dev.langchain4j.service.UserMessage String message);
+    }
+
+    interface StreamingAssistant {
+        TokenStream chat(@MemoryId int user, @dev.langchain4j.service.UserMessage String message);
+    }
+
+    @Test
+    void chatsThroughAiServicesOnEightThreads() throws Exception {
+        Path gguf = dir.resolve("chat.gguf");
+        LlamaConfig config = new LlamaConfig("llama", 64, 96, 2, 4, 2, 16, 400, 1024, 1e-5f,
+                RopeParams.of(RopeStyle.NORMAL, 10000), false, false, false);
+        RandomLlamaModel.write(gguf, config, DType.Q8_0, 5);
+        ChatRequestParameters replies = ChatRequestParameters.builder().maxOutputTokens(8).build();
+        try (Backend cpu = Backends.cpu();
+             LlmaccelChatModel chat = LlmaccelChatModel.builder().modelPath(gguf).backend(cpu).contextSize(512)
+                     .kvCacheTokens(4096).maxConcurrentRequests(8).defaultRequestParameters(replies).build();
+             LlmaccelStreamingChatModel streaming = LlmaccelStreamingChatModel.builder().engine(chat.engine())
+                     .defaultRequestParameters(replies).build()) {
+            Assistant assistant = AiServices.builder(Assistant.class).chatModel(chat)
+                    .chatMemoryProvider(id -> MessageWindowChatMemory.withMaxMessages(10)).build();
+            StreamingAssistant streamer = AiServices.builder(StreamingAssistant.class).streamingChatModel(streaming)
+                    .chatMemoryProvider(id -> MessageWindowChatMemory.withMaxMessages(10)).build();
+            List<String> alone = new ArrayList<>();
+            for (int user = 0; user < 8; user++) {
+                alone.add(assistant.chat(user, "hello from user " + user));
+            }
+            ExecutorService threads = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<String>> together = new ArrayList<>();
+                for (int user = 0; user < 8; user++) {
+                    int u = user;
+                    together.add(threads.submit(() -> {
+                        CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+                        StringBuilder pieces = new StringBuilder();
+                        streamer.chat(u, "hello from user " + u).onPartialResponse(pieces::append)
+                                .onCompleteResponse(done::complete).onError(done::completeExceptionally).start();
+                        String text = done.get(60, TimeUnit.SECONDS).aiMessage().text();
+                        assertEquals(text, pieces.toString(), "the pieces add up to the reply");
+                        return text;
+                    }));
+                }
+                for (int user = 0; user < 8; user++) {
+                    assertEquals(alone.get(user), together.get(user).get(60, TimeUnit.SECONDS), "user " + user);
+                }
+            } finally {
+                threads.shutdown();
+            }
+        }
     }
 
     @Test
