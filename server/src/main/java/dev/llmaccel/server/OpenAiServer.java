@@ -19,7 +19,6 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
@@ -54,11 +53,13 @@ public final class OpenAiServer implements AutoCloseable {
     private final Server jetty;
     private final ServerConnector connector;
     private final ServerOptions options;
+    private final Router router;
 
-    private OpenAiServer(Server jetty, ServerConnector connector, ServerOptions options) {
+    private OpenAiServer(Server jetty, ServerConnector connector, ServerOptions options, Router router) {
         this.jetty = jetty;
         this.connector = connector;
         this.options = options;
+        this.router = router;
     }
 
     /**
@@ -82,9 +83,8 @@ public final class OpenAiServer implements AutoCloseable {
         connector.setPort(options.port());
         connector.setIdleTimeout(10 * 60_000L);  // a whole (non-streamed) completion may take minutes
         jetty.addConnector(connector);
-        jetty.setHandler(new GracefulHandler(new Router(engine, modelName, embedder, options,
-                requestLog == null ? line -> {} : requestLog)));
-        jetty.setStopTimeout(options.drainTimeout().toMillis());
+        Router router = new Router(engine, modelName, embedder, options, requestLog == null ? line -> {} : requestLog);
+        jetty.setHandler(router);
         try {
             jetty.start();
         } catch (IOException e) {
@@ -94,7 +94,7 @@ public final class OpenAiServer implements AutoCloseable {
             stopQuietly(jetty);
             throw new IllegalStateException("cannot start the HTTP server: " + e.getMessage(), e);
         }
-        return new OpenAiServer(jetty, connector, options);
+        return new OpenAiServer(jetty, connector, options, router);
     }
 
     private static void stopQuietly(Server jetty) {
@@ -121,11 +121,13 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /**
-     * Stops taking connections, lets running requests finish (up to the drain timeout; then they
-     * are cut off) and stops. Idempotent.
+     * Stops taking connections and answers new requests on open ones 503, lets running requests
+     * finish (up to the drain timeout; then they are cut off) and stops. Idempotent.
      */
     @Override
     public void close() {
+        connector.shutdown();  // no new connections
+        router.drain(options.drainTimeout().toNanos());
         try {
             jetty.stop();
         } catch (Exception e) {
@@ -142,6 +144,9 @@ public final class OpenAiServer implements AutoCloseable {
         private final Completions completions;
         private final Embeddings embeddings;
         private final ServerMetrics metrics;
+        private final Object activity = new Object();
+        private int active;        // guarded by activity: requests in handle()
+        private boolean draining;  // guarded by activity
 
         Router(Engine engine, String modelName, Embedder embedder, ServerOptions options, Consumer<String> requestLog) {
             this.modelName = modelName;
@@ -153,8 +158,56 @@ public final class OpenAiServer implements AutoCloseable {
             this.metrics = new ServerMetrics(engine);
         }
 
+        /** Refuses new requests, then waits until the running ones have ended or the time is up. */
+        void drain(long timeoutNanos) {
+            long deadline = System.nanoTime() + timeoutNanos;
+            boolean interrupted = false;
+            synchronized (activity) {
+                draining = true;
+                for (long left = timeoutNanos; active > 0 && left > 0; left = deadline - System.nanoTime()) {
+                    try {
+                        activity.wait(Math.max(1, left / 1_000_000));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (active > 0) {
+                    LOG.warning(active + " requests still running after the drain timeout: they are cut off");
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
+            boolean refused;
+            synchronized (activity) {
+                refused = draining;
+                if (!refused) {
+                    active++;
+                }
+            }
+            try {
+                if (refused) {
+                    respondError(new Exchange(request, response, options.maxBodyBytes()), new ApiException(503,
+                            "server_error", null, "shutting_down", "the server is shutting down"), callback);
+                } else {
+                    answer(request, response, callback);
+                }
+            } finally {
+                if (!refused) {
+                    synchronized (activity) {
+                        active--;
+                        activity.notifyAll();
+                    }
+                }
+            }
+            return true;
+        }
+
+        private void answer(Request request, Response response, Callback callback) {
             long start = System.nanoTime();
             String method = request.getMethod();
             String path = request.getHttpURI().getPath();
@@ -176,7 +229,6 @@ public final class OpenAiServer implements AutoCloseable {
             metrics.request(route, ex.status);
             requestLog.accept(String.format(Locale.ROOT, "%s %s %d tokens=%d+%d %.1f ms", method, path, ex.status,
                     ex.promptTokens, ex.completionTokens, (System.nanoTime() - start) / 1e6));
-            return true;
         }
 
         private static void respondError(Exchange ex, ApiException e, Callback callback) {

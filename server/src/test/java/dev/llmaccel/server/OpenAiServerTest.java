@@ -385,6 +385,30 @@ class OpenAiServerTest {
         }
     }
 
+    @Test
+    void closingLetsARunningStreamFinish() throws Exception {
+        OpenAiServer s = OpenAiServer.start(engine, MODEL, null, ServerOptions.defaults().withPort(0), null);
+        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port()
+                + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\","
+                + "\"content\":\"drain me\"}],\"max_tokens\":600,\"temperature\":0,\"stream\":true}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8));
+        assertTrue(in.readLine().startsWith("data: "));
+        Thread closer = new Thread(s::close);
+        closer.start();
+        String finish = null;
+        String last = null;
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.startsWith("data: {") && !JSON.readTree(line.substring(6)).at("/choices/0/finish_reason").isNull()) {
+                finish = JSON.readTree(line.substring(6)).at("/choices/0/finish_reason").asText();
+            }
+            last = line.isEmpty() ? last : line;
+        }
+        closer.join();
+        assertEquals("length", finish, "the stream ran to its token limit");
+        assertEquals("data: [DONE]", last);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------
 
     private static URI uri(String path) {
