@@ -271,26 +271,16 @@ class LlmaccelChatModelTest {
             try (LlmaccelStreamingChatModel streaming = LlmaccelStreamingChatModel.builder().engine(model.engine())
                     .modelName(model.defaultRequestParameters().modelName()).build()) {
                 assertTrue(streaming.supportedCapabilities().contains(Capability.RESPONSE_FORMAT_JSON_SCHEMA));
-                CompletableFuture<ChatResponse> done = new CompletableFuture<>();
                 StringBuilder pieces = new StringBuilder();
+                FutureHandler handler = new FutureHandler() {
+                    @Override
+                    public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+                        pieces.append(partial.text());
+                    }
+                };
                 streaming.chat(ChatRequest.builder().messages(UserMessage.from("any json")).responseFormat(ResponseFormat.JSON)
-                        .maxOutputTokens(64).build(), new StreamingChatResponseHandler() {
-                            @Override
-                            public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-                                pieces.append(partial.text());
-                            }
-
-                            @Override
-                            public void onCompleteResponse(ChatResponse response) {
-                                done.complete(response);
-                            }
-
-                            @Override
-                            public void onError(Throwable error) {
-                                done.completeExceptionally(error);
-                            }
-                        });
-                ChatResponse response = done.get(60, TimeUnit.SECONDS);
+                        .maxOutputTokens(64).build(), handler);
+                ChatResponse response = handler.done.get(60, TimeUnit.SECONDS);
                 assertEquals(FinishReason.STOP, response.finishReason(), "the grammar ended it: " + response.aiMessage().text());
                 assertEquals(response.aiMessage().text(), pieces.toString());
                 new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readTree(response.aiMessage().text());  // throws unless it is one JSON value
@@ -304,30 +294,19 @@ class LlmaccelChatModelTest {
                 .engineConfig(EngineConfig.defaults().withContextSize(1024).withKvCacheTokens(2048)).build()) {
             AtomicInteger partials = new AtomicInteger();
             AtomicInteger afterCancel = new AtomicInteger();
-            CompletableFuture<ChatResponse> done = new CompletableFuture<>();
-            model.chat(ChatRequest.builder().messages(UserMessage.from("go on forever")).build(),
-                    new StreamingChatResponseHandler() {
-                        @Override
-                        public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
-                            if (context.streamingHandle().isCancelled()) {
-                                afterCancel.incrementAndGet();
-                            }
-                            if (partials.incrementAndGet() == 3) {
-                                context.streamingHandle().cancel();
-                            }
-                        }
-
-                        @Override
-                        public void onCompleteResponse(ChatResponse response) {
-                            done.complete(response);
-                        }
-
-                        @Override
-                        public void onError(Throwable error) {
-                            done.completeExceptionally(error);
-                        }
-                    });
-            ChatResponse response = done.get(60, TimeUnit.SECONDS);
+            FutureHandler handler = new FutureHandler() {
+                @Override
+                public void onPartialResponse(PartialResponse partial, PartialResponseContext context) {
+                    if (context.streamingHandle().isCancelled()) {
+                        afterCancel.incrementAndGet();
+                    }
+                    if (partials.incrementAndGet() == 3) {
+                        context.streamingHandle().cancel();
+                    }
+                }
+            };
+            model.chat(ChatRequest.builder().messages(UserMessage.from("go on forever")).build(), handler);
+            ChatResponse response = handler.done.get(60, TimeUnit.SECONDS);
             assertEquals(FinishReason.OTHER, response.finishReason());
             assertEquals(0, afterCancel.get(), "no partial response after the cancellation");
             assertTrue(response.tokenUsage().outputTokenCount() < 1000, "it stopped early");
@@ -345,5 +324,20 @@ class LlmaccelChatModelTest {
         }
         assertThrows(java.io.UncheckedIOException.class, () -> LlmaccelChatModel.builder()
                 .modelPath(dir.resolve("missing.gguf")).build());
+    }
+
+    /** A streaming handler whose future completes with the response or the error; each test adds what it does with the pieces. */
+    private abstract static class FutureHandler implements StreamingChatResponseHandler {
+        final CompletableFuture<ChatResponse> done = new CompletableFuture<>();
+
+        @Override
+        public void onCompleteResponse(ChatResponse response) {
+            done.complete(response);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            done.completeExceptionally(error);
+        }
     }
 }
