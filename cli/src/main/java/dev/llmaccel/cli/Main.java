@@ -40,6 +40,7 @@ import picocli.CommandLine.Spec;
             DemoCommand.class,
             EmbedCommand.class,
             EvaluateCommand.class,
+            ServeCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Main implements Callable<Integer> {
