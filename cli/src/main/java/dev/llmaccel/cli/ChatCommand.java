@@ -80,14 +80,8 @@ final class ChatCommand implements Callable<Integer> {
         try (LoadedModel m = model.open(backend, err, main.progress());
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {
             sampling.checkVocabulary(m.model.config().vocabSize());
-            String source = chosenTemplate;
-            if (source == null && m.templateSource != null) {
-                source = m.templateSource;
-            } else if (source == null) {
-                err.println("llmaccel: " + m.path.getFileName() + " has no chat template (tokenizer.chat_template);"
-                        + " using ChatML: name another with --chat-template FILE|NAME");
-                source = ChatTemplate.CHATML;
-            }
+            String source = chosenTemplate != null ? chosenTemplate
+                    : m.templateSourceOrChatMl(err, "using ChatML: name another with --chat-template FILE|NAME");
             Chat chat = new Chat(new Generator(session, m.tokenizer), m.template(source));
             if (systemText != null) {
                 chat.system(systemText);

@@ -134,6 +134,18 @@ final class LoadedModel implements AutoCloseable {
         }
     }
 
+    /**
+     * The model's own chat template source, else ChatML, saying on err that the file has none and what
+     * follows (fallbackNote, e.g. "using ChatML: name another with ...").
+     */
+    String templateSourceOrChatMl(PrintWriter err, String fallbackNote) {
+        if (templateSource != null) {
+            return templateSource;
+        }
+        err.println("llmaccel: " + path.getFileName() + " has no chat template (tokenizer.chat_template); " + fallbackNote);
+        return ChatTemplate.CHATML;
+    }
+
     /** A chat template with this model's BOS and EOS texts. */
     ChatTemplate template(String source) {
         String bos = tokenizer.bosId() >= 0 ? tokenizer.tokenText(tokenizer.bosId()) : "";

@@ -1,6 +1,5 @@
 package dev.llmaccel.cli;
 
-import dev.llmaccel.generation.ChatTemplate;
 import dev.llmaccel.model.bert.Embedder;
 import dev.llmaccel.server.OpenAiServer;
 import dev.llmaccel.server.ServerOptions;
@@ -93,12 +92,7 @@ final class ServeCommand implements Callable<Integer> {
         int context = model.contextFor(m.model.config(), err);
         EngineConfig config = EngineConfig.defaults().withMaxRunningSequences(parallel).withMaxQueuedRequests(queue)
                 .withKvCacheTokens(kvCacheTokens == null ? context : kvCacheTokens).withContextSize(context);
-        String source = m.templateSource;
-        if (source == null) {
-            err.println("llmaccel: " + m.path.getFileName() + " has no chat template (tokenizer.chat_template); chat"
-                    + " completions use ChatML");
-            source = ChatTemplate.CHATML;
-        }
+        String source = m.templateSourceOrChatMl(err, "chat completions use ChatML");
         Embedder embedder = null;
         Engine engine = null;
         try {
