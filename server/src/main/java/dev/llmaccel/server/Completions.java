@@ -215,13 +215,9 @@ final class Completions {
                 }
             } else {
                 Throwable t = (Throwable) end;
-                ObjectNode error = Exchange.JSON.createObjectNode();
-                ObjectNode inner = error.putObject("error");
-                inner.put("message", "the engine failed the request: " + t.getMessage());
-                inner.put("type", "server_error");
-                inner.putNull("param");
-                inner.putNull("code");
-                frames.append("data: ").append(error).append("\n\n");
+                ApiException failed = new ApiException(500, "server_error", null, null,
+                        "the engine failed the request: " + t.getMessage());
+                frames.append("data: ").append(failed.body()).append("\n\n");
             }
             frames.append("data: [DONE]\n\n");
         }

@@ -86,16 +86,10 @@ final class Exchange {
 
     /** Writes OpenAI's error object with the exception's status. */
     void error(ApiException e) throws IOException {
-        ObjectNode error = JSON.createObjectNode();
-        ObjectNode inner = error.putObject("error");
-        inner.put("message", e.getMessage());
-        inner.put("type", e.type);
-        inner.put("param", e.param);
-        inner.put("code", e.code);
         if (e.status == 401) {
             response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer");
         }
-        json(e.status, error);
+        json(e.status, e.body());
     }
 
     /** Starts a server-sent event stream (status 200, nothing written yet). */
