@@ -47,6 +47,21 @@ enum llm_type {
     LLM_TYPE_BF16 = 30
 };
 
+/*
+ * Values of the int arguments that choose a variant of an op. The Java binding reads these names
+ * from this header (never restating the numbers), and both libraries take the same ones.
+ */
+enum llm_pool_mode {
+    LLM_POOL_MEAN = 0,  /* mean over the tokens the mask keeps */
+    LLM_POOL_CLS = 1,   /* the first token */
+    LLM_POOL_LAST = 2   /* the last token the mask keeps */
+};
+
+enum llm_rope_style {
+    LLM_ROPE_NORMAL = 0,  /* pairs dimensions (2i, 2i + 1) (GGML's "normal") */
+    LLM_ROPE_NEOX = 1     /* pairs dimensions (i, i + rot_dims / 2) (GGML's "neox") */
+};
+
 /* Library version as MAJOR * 10000 + MINOR * 100 + PATCH. */
 int llm_version(void);
 

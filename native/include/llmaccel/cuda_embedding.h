@@ -16,7 +16,7 @@ int llm_cuda_embedding_rows(llm_cuda_context* ctx,
                             const int32_t* ids,  /* host (n), in [0, vocab) */
                             int64_t n, int64_t d);
 
-/* As llm_pool: mode 0 = mean over kept tokens, 1 = first token, 2 = last kept token. */
+/* As llm_pool: mode is an enum llm_pool_mode. */
 int llm_cuda_pool(llm_cuda_context* ctx,
                   float* out,            /* (batch, d) */
                   const float* x,        /* (batch, seq, d) */

@@ -14,7 +14,8 @@ int llm_embedding_rows(float* out,         /* (n, d) */
                        int table_type, const int32_t* ids /* (n) */, int64_t n, int64_t d);
 
 /*
- * Pools each sequence: mode 0 = mean over kept tokens, 1 = first token, 2 = last kept token.
+ * Pools each sequence as mode (enum llm_pool_mode) says: the mean over kept tokens, the first
+ * token, or the last kept token.
  * mask may be NULL (every token kept); a sequence with no kept token gives zeros.
  */
 int llm_pool(float* out,             /* (batch, d) */

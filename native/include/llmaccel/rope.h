@@ -11,7 +11,7 @@ extern "C" {
 /*
  * Rotates, in place, the first rot_dims dimensions of every head; token t is at position
  * pos_offset + t. Pair i (of rot_dims / 2) turns by pos * theta^(-2i / rot_dims) / freq_factors[i].
- * style 0 pairs dimensions (2i, 2i+1) ("normal"), style 1 pairs (i, i + rot_dims/2) ("neox").
+ * style (enum llm_rope_style) says which dimensions form the pairs.
  */
 int llm_rope(float* x,                    /* (batch, seq, heads, head_dim) */
              int64_t batch, int64_t seq, int64_t heads, int64_t head_dim,

@@ -29,11 +29,11 @@ extern "C" int llm_pool(float* out, const float* x, const int32_t* mask, int mod
                 float* y = out + b * d;
                 const float* xb = x + b * seq * d;
                 auto kept = [&](int64_t t) { return mask == nullptr || mask[b * seq + t] != 0; };
-                if (mode == 1) {  // CLS: the first token
+                if (mode == LLM_POOL_CLS) {
                     for (int64_t c = 0; c < d; c++) y[c] = seq > 0 ? xb[c] : 0.0f;
                     continue;
                 }
-                if (mode == 2) {  // LAST: the last kept token
+                if (mode == LLM_POOL_LAST) {
                     int64_t last = -1;
                     for (int64_t t = seq - 1; t >= 0 && last < 0; t--) {
                         if (kept(t)) last = t;

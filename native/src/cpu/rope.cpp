@@ -42,8 +42,8 @@ int rotate(float* x, int64_t n, int64_t heads, int64_t head_dim, int style, doub
                         continue;
                     }
                     for (int64_t i = 0; i < pairs; i++) {
-                        int64_t i0 = style == 0 ? 2 * i : i;
-                        int64_t i1 = style == 0 ? 2 * i + 1 : i + pairs;
+                        int64_t i0 = style == LLM_ROPE_NORMAL ? 2 * i : i;
+                        int64_t i1 = style == LLM_ROPE_NORMAL ? 2 * i + 1 : i + pairs;
                         float x0 = v[i0], x1 = v[i1];
                         v[i0] = x0 * cs[(size_t)i] - x1 * sn[(size_t)i];
                         v[i1] = x0 * sn[(size_t)i] + x1 * cs[(size_t)i];

@@ -31,13 +31,13 @@ __global__ void pool_kernel(float* out, const float* x, const int32_t* mask, int
     }
     for (int64_t c = threadIdx.x; c < d; c += blockDim.x) {
         float value = 0.0f;
-        if (mode == 0) {
+        if (mode == LLM_POOL_MEAN) {
             double sum = 0.0;
             for (int64_t t = 0; t < seq; t++) {
                 if (!ms || ms[t] != 0) sum += xs[t * d + c];
             }
             value = count == 0 ? 0.0f : (float)(sum / (double)count);
-        } else if (mode == 1) {
+        } else if (mode == LLM_POOL_CLS) {
             value = seq == 0 ? 0.0f : xs[c];
         } else {
             value = last < 0 ? 0.0f : xs[last * d + c];

@@ -30,8 +30,8 @@ __global__ void rope_kernel(float* x, int64_t tokens, int64_t seq, int64_t heads
         for (int64_t e = threadIdx.x; e < heads * pairs; e += blockDim.x) {
             const int64_t h = e / pairs, i = e % pairs;
             float* v = token + h * head_dim;
-            const int64_t i0 = style == 0 ? 2 * i : i;
-            const int64_t i1 = style == 0 ? 2 * i + 1 : i + pairs;
+            const int64_t i0 = style == LLM_ROPE_NORMAL ? 2 * i : i;
+            const int64_t i1 = style == LLM_ROPE_NORMAL ? 2 * i + 1 : i + pairs;
             const float x0 = v[i0], x1 = v[i1];
             v[i0] = x0 * cs[i] - x1 * sn[i];
             v[i1] = x0 * sn[i] + x1 * cs[i];

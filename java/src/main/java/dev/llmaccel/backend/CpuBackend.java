@@ -144,14 +144,14 @@ public final class CpuBackend extends Backend {
     protected void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads,
             long headDim) {
         check(CpuKernels.llm_rope(x.address(), batch, seq, heads, headDim, positionOffset,
-                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                ropeStyle(params.style()), params.theta(), params.rotaryDimsFor((int) headDim),
                 params.freqFactors()), "rope");
     }
 
     @Override
     protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim) {
         check(CpuKernels.llm_rope_rows(x.address(), positions, rows, heads, headDim,
-                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                ropeStyle(params.style()), params.theta(), params.rotaryDimsFor((int) headDim),
                 params.freqFactors()), "rope");
     }
 
@@ -200,7 +200,7 @@ public final class CpuBackend extends Backend {
 
     @Override
     protected void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d) {
-        check(CpuKernels.llm_pool(out.address(), x.address(), mask, mode.ordinal(), batch, seq, d), "pooling");
+        check(CpuKernels.llm_pool(out.address(), x.address(), mask, poolMode(mode), batch, seq, d), "pooling");
     }
 
     @Override
@@ -217,5 +217,22 @@ public final class CpuBackend extends Backend {
                 recentTokens.length, params.temperature(), params.topK(), params.topP(), params.minP(),
                 params.repetitionPenalty(), params.frequencyPenalty(), params.presencePenalty(), uniform), "sampling");
         return out[0];
+    }
+
+    // The C header's values for the variants (see CpuKernels): never an enum's ordinal.
+
+    private static int poolMode(Pooling mode) {
+        return switch (mode) {
+            case MEAN -> CpuKernels.LLM_POOL_MEAN();
+            case CLS -> CpuKernels.LLM_POOL_CLS();
+            case LAST -> CpuKernels.LLM_POOL_LAST();
+        };
+    }
+
+    private static int ropeStyle(RopeStyle style) {
+        return switch (style) {
+            case NORMAL -> CpuKernels.LLM_ROPE_NORMAL();
+            case NEOX -> CpuKernels.LLM_ROPE_NEOX();
+        };
     }
 }

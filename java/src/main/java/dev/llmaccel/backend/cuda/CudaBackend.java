@@ -174,12 +174,12 @@ public final class CudaBackend extends Backend {
         if (engine == GemmEngine.CUBLAS && !cublasAvailable()) {
             throw new UnsupportedOperationException("cuBLAS is not available: " + cublasDescription());
         }
-        check(CudaRuntime.llm_cuda_context_set_gemm(context(), engine.ordinal()), "choosing the GEMM engine");
+        check(CudaRuntime.llm_cuda_context_set_gemm(context(), gemmEngineCode(engine)), "choosing the GEMM engine");
     }
 
     /** Chooses how much arithmetic may run in BF16 (see {@link Precision}; {@link Precision#F32} by default). */
     public synchronized void precision(Precision precision) {
-        check(CudaRuntime.llm_cuda_context_set_precision(context(), precision.ordinal()), "choosing the precision");
+        check(CudaRuntime.llm_cuda_context_set_precision(context(), precisionCode(precision)), "choosing the precision");
     }
 
     /**
@@ -283,7 +283,7 @@ public final class CudaBackend extends Backend {
     protected synchronized void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq,
             long heads, long headDim) {
         check(CudaKernels.llm_cuda_rope(context(), x.address(), batch, seq, heads, headDim, positionOffset,
-                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                ropeStyle(params.style()), params.theta(), params.rotaryDimsFor((int) headDim),
                 params.freqFactors()), "rope");
     }
 
@@ -291,7 +291,7 @@ public final class CudaBackend extends Backend {
     protected synchronized void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads,
             long headDim) {
         check(CudaKernels.llm_cuda_rope_rows(context(), x.address(), positions, rows, heads, headDim,
-                params.style() == RopeStyle.NORMAL ? 0 : 1, params.theta(), params.rotaryDimsFor((int) headDim),
+                ropeStyle(params.style()), params.theta(), params.rotaryDimsFor((int) headDim),
                 params.freqFactors()), "rope");
     }
 
@@ -342,7 +342,7 @@ public final class CudaBackend extends Backend {
     @Override
     protected synchronized void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq,
             long d) {
-        check(CudaKernels.llm_cuda_pool(context(), out.address(), x.address(), mask, mode.ordinal(), batch, seq, d),
+        check(CudaKernels.llm_cuda_pool(context(), out.address(), x.address(), mask, poolMode(mode), batch, seq, d),
                 "pooling");
     }
 
@@ -361,5 +361,37 @@ public final class CudaBackend extends Backend {
                 recentTokens.length, params.temperature(), params.topK(), params.topP(), params.minP(),
                 params.repetitionPenalty(), params.frequencyPenalty(), params.presencePenalty(), uniform), "sampling");
         return out[0];
+    }
+
+    // The C headers' values for the variants (see CudaKernels, CudaRuntime): never an enum's ordinal.
+
+    private static int poolMode(Pooling mode) {
+        return switch (mode) {
+            case MEAN -> CudaKernels.LLM_POOL_MEAN();
+            case CLS -> CudaKernels.LLM_POOL_CLS();
+            case LAST -> CudaKernels.LLM_POOL_LAST();
+        };
+    }
+
+    private static int ropeStyle(RopeStyle style) {
+        return switch (style) {
+            case NORMAL -> CudaKernels.LLM_ROPE_NORMAL();
+            case NEOX -> CudaKernels.LLM_ROPE_NEOX();
+        };
+    }
+
+    private static int gemmEngineCode(GemmEngine engine) {
+        return switch (engine) {
+            case AUTO -> CudaRuntime.LLM_CUDA_GEMM_AUTO();
+            case OWN -> CudaRuntime.LLM_CUDA_GEMM_OWN();
+            case CUBLAS -> CudaRuntime.LLM_CUDA_GEMM_CUBLAS();
+        };
+    }
+
+    private static int precisionCode(Precision precision) {
+        return switch (precision) {
+            case F32 -> CudaRuntime.LLM_CUDA_PRECISION_F32();
+            case BF16 -> CudaRuntime.LLM_CUDA_PRECISION_BF16();
+        };
     }
 }

@@ -2,6 +2,7 @@ package dev.llmaccel.binding.cpu;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Properties;
 
 /**
@@ -16,6 +17,23 @@ public final class CpuKernels {
     }
 
     private CpuKernels() {}
+
+    // common.h: the values of the arguments that choose a variant, read from the compiled header
+    // so that Java never restates them (nor passes an enum's ordinal).
+    @MemberGetter
+    public static native int LLM_POOL_MEAN();
+
+    @MemberGetter
+    public static native int LLM_POOL_CLS();
+
+    @MemberGetter
+    public static native int LLM_POOL_LAST();
+
+    @MemberGetter
+    public static native int LLM_ROPE_NORMAL();
+
+    @MemberGetter
+    public static native int LLM_ROPE_NEOX();
 
     // matmul.h
     public static native int llm_matmul(@Cast("float*") long out, @Cast("const float*") long x,

@@ -2,6 +2,7 @@ package dev.llmaccel.binding.cuda;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Properties;
 
 /**
@@ -17,6 +18,22 @@ public final class CudaKernels {
     }
 
     private CudaKernels() {}
+
+    // common.h's variant values as this library's header sees them (see CpuKernels).
+    @MemberGetter
+    public static native int LLM_POOL_MEAN();
+
+    @MemberGetter
+    public static native int LLM_POOL_CLS();
+
+    @MemberGetter
+    public static native int LLM_POOL_LAST();
+
+    @MemberGetter
+    public static native int LLM_ROPE_NORMAL();
+
+    @MemberGetter
+    public static native int LLM_ROPE_NEOX();
 
     // cuda_matmul.h
     public static native int llm_cuda_matmul(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,

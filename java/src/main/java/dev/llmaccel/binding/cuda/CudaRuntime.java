@@ -2,6 +2,7 @@ package dev.llmaccel.binding.cuda;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.annotation.Cast;
+import org.bytedeco.javacpp.annotation.MemberGetter;
 import org.bytedeco.javacpp.annotation.Properties;
 
 /**
@@ -68,6 +69,22 @@ public final class CudaRuntime {
     public static native int llm_cuda_context_synchronize(@Cast("llm_cuda_context*") long ctx);
 
     public static native int llm_cuda_context_set_gemm(@Cast("llm_cuda_context*") long ctx, int engine);
+
+    // enum llm_cuda_gemm_engine and enum llm_cuda_precision, read from the header.
+    @MemberGetter
+    public static native int LLM_CUDA_GEMM_AUTO();
+
+    @MemberGetter
+    public static native int LLM_CUDA_GEMM_OWN();
+
+    @MemberGetter
+    public static native int LLM_CUDA_GEMM_CUBLAS();
+
+    @MemberGetter
+    public static native int LLM_CUDA_PRECISION_F32();
+
+    @MemberGetter
+    public static native int LLM_CUDA_PRECISION_BF16();
 
     public static native int llm_cuda_context_set_precision(@Cast("llm_cuda_context*") long ctx, int precision);
 
