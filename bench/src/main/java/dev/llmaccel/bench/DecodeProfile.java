@@ -1,8 +1,8 @@
 package dev.llmaccel.bench;
 
+import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
 import dev.llmaccel.backend.CpuBackend;
-import dev.llmaccel.backend.TimedBackend;
 import dev.llmaccel.format.gguf.GgufFile;
 import dev.llmaccel.model.llama.LlamaModel;
 import dev.llmaccel.model.llama.LlamaSession;
@@ -26,9 +26,11 @@ public final class DecodeProfile {
         }
         int tokens = args.length > 3 ? Integer.parseInt(args[3]) : 128;
         CpuBackend.setThreads(Integer.parseInt(args[2]));
-        TimedBackend timed = new TimedBackend(Backends.cpu());
+        OpTimer timed = new OpTimer();
+        Backend cpu = Backends.cpu();
+        cpu.setOpListener(timed);
         try (GgufFile gguf = GgufFile.open(BenchModels.file(args[0], DType.valueOf(args[1])));
-             LlamaModel model = LlamaModel.fromGguf(gguf, timed);
+             LlamaModel model = LlamaModel.fromGguf(gguf, cpu);
              LlamaSession session = model.newSession(tokens + 1, 1)) {
             for (int pass = 0; pass < 2; pass++) {  // the first pass warms up the JIT and the page cache
                 session.clear();

@@ -91,7 +91,7 @@ public abstract class Backend implements AutoCloseable {
         }
         noOverlap(dst, src, true, "copy");
         require(Op.COPY, src.dtype());
-        copyKernel(dst, src);
+        observe(Op.COPY, () -> copyKernel(dst, src), new long[] {src.bytes()}, dst, src);
     }
 
     /**
@@ -121,10 +121,11 @@ public abstract class Backend implements AutoCloseable {
             }
         }
         if (!runsHere(Op.EMBEDDING, table.dtype())) {
-            runOnFallback(Op.EMBEDDING, table.dtype(), 1, (f, h) -> f.embedding(h[0], h[1], ids), out, table);
+            observe(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
+                    (f, h) -> f.embedding(h[0], h[1], ids), out, table), new long[] {ids.length, d}, out, table);
             return;
         }
-        embeddingKernel(out, table, ids);
+        observe(Op.EMBEDDING, () -> embeddingKernel(out, table, ids), new long[] {ids.length, d}, out, table);
     }
 
     /**
@@ -154,10 +155,11 @@ public abstract class Backend implements AutoCloseable {
         }
         noOverlap(out, w, false, "matmul");
         if (!runsHere(Op.MATMUL, w.dtype())) {
-            runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]), out, x, w);
+            observe(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
+                    out, x, w), new long[] {n, k, m}, out, x, w);
             return;
         }
-        matmulKernel(out, x, w, n, k, m);
+        observe(Op.MATMUL, () -> matmulKernel(out, x, w, n, k, m), new long[] {n, k, m}, out, x, w);
     }
 
     /**
@@ -176,7 +178,9 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, weight, false, "rmsnorm");
         eps(eps);
         require(Op.RMS_NORM, DType.F32);
-        rmsNormKernel(out, x, weight, eps, rowsOf(x), x.dim(-1));
+        long n = rowsOf(x);
+        long d = x.dim(-1);
+        observe(Op.RMS_NORM, () -> rmsNormKernel(out, x, weight, eps, n, d), new long[] {n, d}, out, x, weight);
     }
 
     /**
@@ -202,7 +206,10 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, weight, false, "layernorm");
         eps(eps);
         require(Op.LAYER_NORM, DType.F32);
-        layerNormKernel(out, x, weight, bias, eps, rowsOf(x), x.dim(-1));
+        long n = rowsOf(x);
+        long d = x.dim(-1);
+        observe(Op.LAYER_NORM, () -> layerNormKernel(out, x, weight, bias, eps, n, d), new long[] {n, d}, out, x,
+                weight, bias);
     }
 
     /**
@@ -228,7 +235,10 @@ public abstract class Backend implements AutoCloseable {
         }
         require(Op.ROPE, DType.F32);
         long batch = x.rank() == 4 ? x.dim(0) : 1;
-        ropeKernel(x, positionOffset, params, batch, x.dim(-3), x.dim(-2), headDim);
+        long seq = x.dim(-3);
+        long heads = x.dim(-2);
+        observe(Op.ROPE, () -> ropeKernel(x, positionOffset, params, batch, seq, heads, headDim),
+                new long[] {batch, seq, heads, headDim}, x);
     }
 
     /**
@@ -256,7 +266,9 @@ public abstract class Backend implements AutoCloseable {
         }
         checkRope(x.dim(-1), params);
         require(Op.ROPE, DType.F32);
-        ropeRowsKernel(x, positions.clone(), params, x.dim(0), x.dim(1), x.dim(2));
+        int[] copy = positions.clone();
+        observe(Op.ROPE, () -> ropeRowsKernel(x, copy, params, x.dim(0), x.dim(1), x.dim(2)),
+                new long[] {x.dim(0), x.dim(1), x.dim(2)}, x);
     }
 
     /**
@@ -270,7 +282,8 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, gate, true, "swiglu");
         noOverlap(out, up, true, "swiglu");
         require(Op.SWIGLU, DType.F32);
-        swigluKernel(out, gate, up, gate.elements());
+        long n = gate.elements();
+        observe(Op.SWIGLU, () -> swigluKernel(out, gate, up, n), new long[] {n}, out, gate, up);
     }
 
     /** out = gelu(x) with the exact erf form, elementwise. */
@@ -280,7 +293,8 @@ public abstract class Backend implements AutoCloseable {
         sameShapeF32(out, x, "gelu");
         noOverlap(out, x, true, "gelu");
         require(Op.GELU, DType.F32);
-        geluKernel(out, x, x.elements());
+        long n = x.elements();
+        observe(Op.GELU, () -> geluKernel(out, x, n), new long[] {n}, out, x);
     }
 
     /**
@@ -298,7 +312,9 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, a, true, "add");
         noOverlap(out, b, full, "add");
         require(Op.ADD, DType.F32);
-        addKernel(out, a, b, rowsOf(a), a.dim(-1), full);
+        long n = rowsOf(a);
+        long d = a.dim(-1);
+        observe(Op.ADD, () -> addKernel(out, a, b, n, d, full), new long[] {n, d}, out, a, b);
     }
 
     /** Softmax over the last dimension. */
@@ -308,7 +324,9 @@ public abstract class Backend implements AutoCloseable {
         sameShapeF32(out, x, "softmax");
         noOverlap(out, x, true, "softmax");
         require(Op.SOFTMAX, DType.F32);
-        softmaxKernel(out, x, rowsOf(x), x.dim(-1));
+        long n = rowsOf(x);
+        long d = x.dim(-1);
+        observe(Op.SOFTMAX, () -> softmaxKernel(out, x, n, d), new long[] {n, d}, out, x);
     }
 
     /**
@@ -360,7 +378,8 @@ public abstract class Backend implements AutoCloseable {
                     + batch * params.kvLength() + " entries, got " + mask.length);
         }
         require(Op.ATTENTION, DType.F32);
-        attentionKernel(out, q, k, v, params, mask, batch, nq, heads, kvHeads, headDim, capacity);
+        observe(Op.ATTENTION, () -> attentionKernel(out, q, k, v, params, mask, batch, nq, heads, kvHeads, headDim,
+                capacity), new long[] {batch, nq, heads, kvHeads, headDim, capacity}, out, q, k, v);
     }
 
     /**
@@ -405,8 +424,10 @@ public abstract class Backend implements AutoCloseable {
                 throw new IllegalArgumentException("two rows write cache slot " + sorted[i]);
             }
         }
-        require(Op.PAGED_ATTENTION, DType.F32);
-        pagedKvWriteKernel(kPool, vPool, k, v, slots, slots.length, vPool.dim(1), vPool.dim(3), vPool.dim(2));
+        require(Op.PAGED_KV_WRITE, DType.F32);
+        long[] sizes = {slots.length, vPool.dim(1), vPool.dim(3), vPool.dim(2)};
+        observe(Op.PAGED_KV_WRITE, () -> pagedKvWriteKernel(kPool, vPool, k, v, slots, sizes[0], sizes[1], sizes[2],
+                sizes[3]), sizes, kPool, vPool, k, v);
     }
 
     /**
@@ -440,9 +461,9 @@ public abstract class Backend implements AutoCloseable {
         noOverlap(out, kPool, false, "paged attention");
         noOverlap(out, vPool, false, "paged attention");
         require(Op.PAGED_ATTENTION, DType.F32);
-        pagedAttentionKernel(out, q, kPool, vPool, params.scale(), params.blockSize(), params.tables(),
-                params.maxBlocks(), params.sequenceOfRows(), params.positionOfRows(), params.rows(), heads, kvHeads,
-                headDim);
+        observe(Op.PAGED_ATTENTION, () -> pagedAttentionKernel(out, q, kPool, vPool, params.scale(), params.blockSize(),
+                params.tables(), params.maxBlocks(), params.sequenceOfRows(), params.positionOfRows(), params.rows(),
+                heads, kvHeads, headDim), new long[] {params.rows(), heads, kvHeads, headDim}, out, q, kPool, vPool);
     }
 
     /**
@@ -475,7 +496,7 @@ public abstract class Backend implements AutoCloseable {
             throw new IllegalArgumentException("pool mask must have batch * seq = " + batch * seq + " entries, got " + m.length);
         }
         require(Op.POOL, DType.F32);
-        poolKernel(out, x, m, mode, batch, seq, d);
+        observe(Op.POOL, () -> poolKernel(out, x, m, mode, batch, seq, d), new long[] {batch, seq, d}, out, x);
     }
 
     /** Scales each row of x to unit L2 norm (a zero row stays zero). */
@@ -485,7 +506,9 @@ public abstract class Backend implements AutoCloseable {
         sameShapeF32(out, x, "l2 normalize");
         noOverlap(out, x, true, "l2 normalize");
         require(Op.L2_NORMALIZE, DType.F32);
-        l2NormalizeKernel(out, x, rowsOf(x), x.dim(-1));
+        long n = rowsOf(x);
+        long d = x.dim(-1);
+        observe(Op.L2_NORMALIZE, () -> l2NormalizeKernel(out, x, n, d), new long[] {n, d}, out, x);
     }
 
     /**
@@ -520,53 +543,134 @@ public abstract class Backend implements AutoCloseable {
             throw new IllegalArgumentException("uniform draw must be in [0, 1), got " + uniform);
         }
         require(Op.SAMPLE, DType.F32);
-        return sampleKernel(logits, params, recentTokens, uniform, (int) vocab);
+        int[] token = new int[1];
+        observe(Op.SAMPLE, () -> token[0] = sampleKernel(logits, params, recentTokens, uniform, (int) vocab),
+                new long[] {vocab}, logits);
+        return token[0];
     }
 
-    // ---- kernels: arguments are already checked ---------------------------------------------------
+    // ---- kernels: the SPI a backend implements ----------------------------------------------------
+    //
+    // Arguments are already checked. Each kernel a backend does not override reports "not
+    // implemented" (UnsupportedOperationException), so test doubles and wrappers override only
+    // the kernels they change; supports() must answer false for those ops.
 
-    protected abstract void copyKernel(Tensor dst, Tensor src);
+    /** The exception of a kernel this backend does not implement. */
+    protected final UnsupportedOperationException notImplemented(Op op) {
+        return new UnsupportedOperationException(name() + " has no " + op + " kernel");
+    }
 
-    protected abstract void embeddingKernel(Tensor out, Tensor table, int[] ids);
+    protected void copyKernel(Tensor dst, Tensor src) {
+        throw notImplemented(Op.COPY);
+    }
 
-    protected abstract void matmulKernel(Tensor out, Tensor x, Tensor w, long n, long k, long m);
+    protected void embeddingKernel(Tensor out, Tensor table, int[] ids) {
+        throw notImplemented(Op.EMBEDDING);
+    }
 
-    protected abstract void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d);
+    protected void matmulKernel(Tensor out, Tensor x, Tensor w, long n, long k, long m) {
+        throw notImplemented(Op.MATMUL);
+    }
 
-    protected abstract void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d);
+    protected void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
+        throw notImplemented(Op.RMS_NORM);
+    }
 
-    protected abstract void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim);
+    protected void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d) {
+        throw notImplemented(Op.LAYER_NORM);
+    }
+
+    protected void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim) {
+        throw notImplemented(Op.ROPE);
+    }
 
     /** positions is a copy, one per row. */
-    protected abstract void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim);
+    protected void ropeRowsKernel(Tensor x, int[] positions, RopeParams params, long rows, long heads, long headDim) {
+        throw notImplemented(Op.ROPE);
+    }
 
-    protected abstract void swigluKernel(Tensor out, Tensor gate, Tensor up, long n);
+    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
+        throw notImplemented(Op.SWIGLU);
+    }
 
-    protected abstract void geluKernel(Tensor out, Tensor x, long n);
+    protected void geluKernel(Tensor out, Tensor x, long n) {
+        throw notImplemented(Op.GELU);
+    }
 
     /** full: b has a's shape; otherwise b is one row of d values added to each of the n rows. */
-    protected abstract void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full);
+    protected void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full) {
+        throw notImplemented(Op.ADD);
+    }
 
-    protected abstract void softmaxKernel(Tensor out, Tensor x, long n, long d);
+    protected void softmaxKernel(Tensor out, Tensor x, long n, long d) {
+        throw notImplemented(Op.SOFTMAX);
+    }
 
     /** mask is params.mask() (already copied), or null. */
-    protected abstract void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
-            long batch, long nq, long heads, long kvHeads, long headDim, long capacity);
+    protected void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
+            long batch, long nq, long heads, long kvHeads, long headDim, long capacity) {
+        throw notImplemented(Op.ATTENTION);
+    }
 
     /** Row i of k and v into slot slots[i] of the pools (layouts of {@link #pagedKvWrite}). */
-    protected abstract void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
-            long kvHeads, long headDim, long blockSize);
+    protected void pagedKvWriteKernel(Tensor kPool, Tensor vPool, Tensor k, Tensor v, int[] slots, long n,
+            long kvHeads, long headDim, long blockSize) {
+        throw notImplemented(Op.PAGED_KV_WRITE);
+    }
 
     /** The arrays are params' own (already checked); the kernel must not keep them. */
-    protected abstract void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
+    protected void pagedAttentionKernel(Tensor out, Tensor q, Tensor kPool, Tensor vPool, float scale,
             int blockSize, int[] blockTables, int maxBlocks, int[] rowSequence, int[] rowPosition, long n, long heads,
-            long kvHeads, long headDim);
+            long kvHeads, long headDim) {
+        throw notImplemented(Op.PAGED_ATTENTION);
+    }
 
-    protected abstract void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d);
+    protected void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d) {
+        throw notImplemented(Op.POOL);
+    }
 
-    protected abstract void l2NormalizeKernel(Tensor out, Tensor x, long n, long d);
+    protected void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
+        throw notImplemented(Op.L2_NORMALIZE);
+    }
 
-    protected abstract int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab);
+    protected int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab) {
+        throw notImplemented(Op.SAMPLE);
+    }
+
+    // ---- the op listener --------------------------------------------------------------------------
+
+    private volatile OpListener listener;
+
+    /**
+     * Sets the one listener told of every op of this backend (after its arguments were checked,
+     * around its kernel, also when the op runs on the fallback); null removes it. Timing and tracing
+     * go through it. Without a listener an op costs no more than its kernel call.
+     */
+    public final void setOpListener(OpListener listener) {
+        this.listener = listener;
+    }
+
+    /** The listener {@link #setOpListener} set, or null. */
+    public final OpListener opListener() {
+        return listener;
+    }
+
+    /** Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer arguments. */
+    private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        OpListener l = listener;
+        if (l == null) {
+            kernel.run();
+            return;
+        }
+        OpCall call = new OpCall(this, op, tensors, sizes);
+        l.started(call);
+        long t0 = System.nanoTime();
+        try {
+            kernel.run();
+        } finally {
+            l.finished(call, System.nanoTime() - t0);
+        }
+    }
 
     // ---- per-op fallback --------------------------------------------------------------------------
 

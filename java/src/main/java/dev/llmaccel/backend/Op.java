@@ -12,6 +12,7 @@ public enum Op {
     ADD,
     SOFTMAX,
     ATTENTION,
+    PAGED_KV_WRITE,
     PAGED_ATTENTION,
     POOL,
     L2_NORMALIZE,

@@ -35,18 +35,25 @@ final class Exchange {
         this.maxBodyBytes = maxBodyBytes;
     }
 
+    /**
+     * Bytes of an oversized body read and dropped before the 413 is sent. Clients write the whole
+     * body before they read, and closing a connection with unread input resets it, so the client
+     * would see a broken connection instead of the 413; past this much, the connection is dropped.
+     */
+    private static final long DISCARD_LIMIT = 16L << 20;
+
     /** The body as a JSON object: 413 over the size limit, 400 when it is not a JSON object. */
     ObjectNode jsonBody() throws IOException {
         long declared = request.getLength();
-        if (declared > maxBodyBytes) {
-            throw tooLarge();
-        }
-        ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 ? (int) declared : 256);
+        ByteArrayOutputStream body = new ByteArrayOutputStream(declared > 0 && declared <= maxBodyBytes ? (int) declared : 256);
         byte[] chunk = new byte[8192];
         try (InputStream in = Request.asInputStream(request)) {
+            if (declared > maxBodyBytes) {
+                throw tooLarge(in, chunk);
+            }
             for (int n; (n = in.read(chunk)) > 0; ) {
                 if (body.size() + (long) n > maxBodyBytes) {
-                    throw tooLarge();
+                    throw tooLarge(in, chunk);
                 }
                 body.write(chunk, 0, n);
             }
@@ -63,7 +70,11 @@ final class Exchange {
         return (ObjectNode) node;
     }
 
-    private ApiException tooLarge() {
+    private ApiException tooLarge(InputStream in, byte[] chunk) throws IOException {
+        long dropped = 0;
+        for (int n; dropped < DISCARD_LIMIT && (n = in.read(chunk)) > 0; ) {
+            dropped += n;
+        }
         return new ApiException(413, "invalid_request_error", null, "request_too_large",
                 "the request body is larger than this server's limit of " + maxBodyBytes + " bytes");
     }

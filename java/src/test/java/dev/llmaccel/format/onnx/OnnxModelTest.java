@@ -117,7 +117,7 @@ class OnnxModelTest {
         assertTrue(accepted < 2000, "no garbled file was ever refused");
     }
 
-    private static void readAny(OnnxModel m, String name) {
+    static void readAny(OnnxModel m, String name) {
         for (int kind = 0; kind < 3; kind++) {
             try {
                 switch (kind) {
