@@ -172,7 +172,7 @@ public final class ReferenceBackend extends Backend {
         float[] ys = new float[xs.length];
         for (int i = 0; i < n; i++) {
             double v = xs[i];
-            ys[i] = (float) (0.5 * v * (1 + Erf.erf(v / Math.sqrt(2))));
+            ys[i] = (float) (0.5 * v * Erf.erfc(-v / Math.sqrt(2)));
         }
         out.copyFrom(ys);
     }
