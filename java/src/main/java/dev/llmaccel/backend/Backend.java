@@ -121,7 +121,7 @@ public abstract class Backend implements AutoCloseable {
             }
         }
         if (!runsHere(Op.EMBEDDING, table.dtype())) {
-            observe(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
+            observeFallback(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
                     (f, h) -> f.embedding(h[0], h[1], ids), out, table), new long[] {ids.length, d}, out, table);
             return;
         }
@@ -155,7 +155,7 @@ public abstract class Backend implements AutoCloseable {
         }
         noOverlap(out, w, false, "matmul");
         if (!runsHere(Op.MATMUL, w.dtype())) {
-            observe(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
+            observeFallback(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
                     out, x, w), new long[] {n, k, m}, out, x, w);
             return;
         }
@@ -657,12 +657,21 @@ public abstract class Backend implements AutoCloseable {
 
     /** Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer arguments. */
     private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, null, kernel, sizes, tensors);
+    }
+
+    /** {@link #observe} for an op that runs on {@link #fallback()} (the listener's call says so). */
+    private void observeFallback(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, fallback(), kernel, sizes, tensors);
+    }
+
+    private void observe(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
         OpListener l = listener;
         if (l == null) {
             kernel.run();
             return;
         }
-        OpCall call = new OpCall(this, op, tensors, sizes);
+        OpCall call = new OpCall(this, ranOn, op, tensors, sizes);
         l.started(call);
         long t0 = System.nanoTime();
         try {
