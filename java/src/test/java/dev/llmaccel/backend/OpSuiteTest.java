@@ -52,6 +52,7 @@ class OpSuiteTest {
         addNorms(cases);
         addRope(cases);
         addRopeRows(cases);
+        addElementwiseFamily(cases);
         addElementwise(cases);
         addAttention(cases);
         addLlamaAttention(cases);
@@ -209,24 +210,49 @@ class OpSuiteTest {
 
     // ---- elementwise -----------------------------------------------------------------------------
 
-    static void addElementwise(List<OpCase> cases) {
-        for (int n : new int[] {1, 5, 7, 13, 4097, 70_000}) {
-            cases.add(new OpCase("swiglu n=" + n, 1e-5, (b, r) -> {
-                try (Tensor g = tensor(b, DType.F32, normal(13, n, 4), n);
-                     Tensor u = tensor(b, DType.F32, normal(14, n, 1), n);
-                     Tensor out = r.output(n)) {
-                    b.swiglu(out, g, u);
-                    return out.toFloatArray();
-                }
-            }));
-            cases.add(new OpCase("gelu n=" + n, 1e-5, (b, r) -> {
-                try (Tensor x = tensor(b, DType.F32, normal(15, n, 3), n);
-                     Tensor out = r.output(n)) {
-                    b.gelu(out, x);
-                    return out.toFloatArray();
-                }
-            }));
+    /** Scalars the elementwise cases pass, the first ones an op takes (see Op's descriptions). */
+    private static final float[] SCALARS = {-1.75f, 0.5f, 3f};
+
+    /**
+     * Every op of the elementwise family, from its description alone (an op added to {@link Op}
+     * gets these cases with nothing written here): lengths around the vector widths and the
+     * threads' grain, and in place.
+     */
+    static void addElementwiseFamily(List<OpCase> cases) {
+        for (Op op : Op.values()) {
+            if (!op.isElementwise()) {
+                continue;
+            }
+            for (int n : new int[] {1, 5, 7, 13, 4097, 70_000}) {
+                cases.add(new OpCase(op.kernelName() + " n=" + n, 1e-5, (b, r) -> runElementwise(b, r, op, n, false)));
+            }
+            cases.add(new OpCase(op.kernelName() + " n=4097 in place", 1e-5, (b, r) -> runElementwise(b, r, op, 4097, true)));
         }
+    }
+
+    /** op on inputs of n values (the first one the output too when inPlace); returns the output. */
+    static float[] runElementwise(Backend b, OpSuite.Run r, Op op, int n, boolean inPlace) {
+        Elementwise e = op.elementwise();
+        Tensor[] in = new Tensor[e.inputs()];
+        try {
+            for (int j = 0; j < in.length; j++) {
+                float[] values = normal(13 + j, n, 3);
+                in[j] = j == 0 && inPlace ? r.inPlace(values, n) : tensor(b, DType.F32, values, n);
+            }
+            Tensor out = inPlace ? in[0] : r.output(n);
+            b.elementwise(op, out, java.util.Arrays.copyOf(SCALARS, e.scalars()), in);
+            return out.toFloatArray();
+        } finally {
+            for (Tensor t : in) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    /** add (whole and one row), softmax and l2 normalize over rows. */
+    static void addElementwise(List<OpCase> cases) {
         long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}};
         for (long[] s : shapes) {
             long n = s[0], d = s[1];

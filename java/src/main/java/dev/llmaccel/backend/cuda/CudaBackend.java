@@ -15,6 +15,8 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * CUDA kernels on one NVIDIA GPU (compute capability 8.0 or newer; see {@link CudaProbe}).
@@ -77,7 +79,7 @@ public final class CudaBackend extends Backend {
             case MATMUL, EMBEDDING -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16
                     || dtype == DType.Q8_0 || dtype == DType.Q4_0;
             case COPY -> true;
-            default -> dtype == DType.F32;
+            default -> dtype == DType.F32 && (!op.isElementwise() || ELEMENTWISE.contains(op));
         };
     }
 
@@ -295,14 +297,17 @@ public final class CudaBackend extends Backend {
                 params.freqFactors()), "rope");
     }
 
-    @Override
-    protected synchronized void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        check(CudaKernels.llm_cuda_swiglu(context(), out.address(), gate.address(), up.address(), n), "swiglu");
-    }
+    /** The elementwise ops with a CUDA kernel; the others run on the fallback. */
+    private static final Set<Op> ELEMENTWISE = EnumSet.of(Op.SWIGLU, Op.GELU);
 
     @Override
-    protected synchronized void geluKernel(Tensor out, Tensor x, long n) {
-        check(CudaKernels.llm_cuda_gelu(context(), out.address(), x.address(), n), "gelu");
+    protected synchronized void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        switch (op) {
+            case SWIGLU -> check(CudaKernels.llm_cuda_swiglu(context(), out.address(), inputs[0].address(),
+                    inputs[1].address(), n), "swiglu");
+            case GELU -> check(CudaKernels.llm_cuda_gelu(context(), out.address(), inputs[0].address(), n), "gelu");
+            default -> throw notImplemented(op);
+        }
     }
 
     @Override

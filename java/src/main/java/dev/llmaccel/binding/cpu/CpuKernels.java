@@ -63,10 +63,11 @@ public final class CpuKernels {
     public static native int llm_add(@Cast("float*") long out, @Cast("const float*") long a,
             @Cast("const float*") long b, long n, long d, int full);
 
-    public static native int llm_swiglu(@Cast("float*") long out, @Cast("const float*") long gate,
-            @Cast("const float*") long up, long n);
+    public static native int llm_elementwise_find(String name);
 
-    public static native int llm_gelu(@Cast("float*") long out, @Cast("const float*") long x, long n);
+    public static native int llm_elementwise(int kernel, @Cast("float*") long out,
+            @Cast("const int64_t*") long[] inputs, int nInputs, @Cast("const float*") float[] scalars, int nScalars,
+            long n);
 
     public static native int llm_softmax(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
 
