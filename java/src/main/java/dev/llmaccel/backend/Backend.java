@@ -284,6 +284,11 @@ public abstract class Backend implements AutoCloseable {
         elementwise(Op.GELU, out, NO_SCALARS, x);
     }
 
+    /** out = alpha * x, elementwise. */
+    public final void scale(Tensor out, Tensor x, float alpha) {
+        elementwise(Op.SCALE, out, new float[] {alpha}, x);
+    }
+
     private static final float[] NO_SCALARS = {};
 
     /**

@@ -17,6 +17,8 @@ public enum Op {
     SWIGLU(new Elementwise(2, 0, (x, s) -> x[0] / (1 + Math.exp(-x[0])) * x[1])),
     /** out = gelu(x), the exact form: 0.5 x (1 + erf(x / √2)) = 0.5 x erfc(-x / √2) */
     GELU(new Elementwise(1, 0, (x, s) -> 0.5 * x[0] * Erf.erfc(-x[0] / Math.sqrt(2)))),
+    /** out = alpha * x */
+    SCALE(new Elementwise(1, 1, (x, s) -> s[0] * x[0])),
     ADD,
     SOFTMAX,
     ATTENTION,
