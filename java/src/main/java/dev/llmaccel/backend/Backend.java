@@ -619,7 +619,7 @@ public abstract class Backend implements AutoCloseable {
     }
 
     /**
-     * The kernel of an elementwise op (see {@link Op#elementwise()}): out = f(inputs, scalars) over
+     * The kernel of an elementwise op (see {@link Op#isElementwise()}): out = f(inputs, scalars) over
      * n elements; inputs and scalars have the counts op's description gives.
      */
     protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {

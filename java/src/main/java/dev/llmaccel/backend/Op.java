@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The operations a {@link Backend} implements; {@link Backend#supports} answers per op and weight type.
- * An op of the elementwise family carries its whole description ({@link Elementwise}): adding one is
+ * An op of the elementwise family carries its whole description (its {@code Elementwise}): adding one is
  * a constant here, its public method in {@link Backend} and its native kernel.
  */
 public enum Op {
