@@ -5,12 +5,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.llmaccel.binding.cpu.CpuRuntime;
 import dev.llmaccel.tensor.DType;
+import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
@@ -103,8 +107,15 @@ final class OpSuite {
      * target's fallback instead of the target aborts as "not supported on" the target.
      */
     static void check(Target target, OpCase c, float[] expected) throws Throwable {
+        try (Inputs inputs = new Inputs()) {
+            check(target, c, inputs, expected);
+        }
+    }
+
+    /** {@link #check(Target, OpCase, float[])} on inputs made once for all of c's targets. */
+    static void check(Target target, OpCase c, Inputs inputs, float[] expected) throws Throwable {
         target.run(b -> {
-            float[] actual = run(b, c);
+            float[] actual = run(b, c, inputs);
             assertClose(actual, expected, c.bound(), target.name() + " " + c.name());
             return null;
         });
@@ -115,6 +126,13 @@ final class OpSuite {
      * output, aborts when one of its ops ran on b's fallback (so it tested the fallback, not b).
      */
     static float[] run(Backend b, OpCase c) {
+        try (Inputs inputs = new Inputs()) {
+            return run(b, c, inputs);
+        }
+    }
+
+    /** {@link #run(Backend, OpCase)} on inputs made once for all of c's runs. */
+    static float[] run(Backend b, OpCase c, Inputs inputs) {
         Set<String> fellBack = new LinkedHashSet<>();
         OpListener outer = b.opListener();
         b.setOpListener(new OpListener() {
@@ -135,7 +153,7 @@ final class OpSuite {
                 }
             }
         });
-        try (Run r = new Run(b)) {
+        try (Run r = new Run(b, inputs)) {
             float[] out = c.run().apply(b, r);
             r.checkGuards(b.name() + " " + c.name());
             if (!fellBack.isEmpty()) {
@@ -144,6 +162,58 @@ final class OpSuite {
             return out;
         } finally {
             b.setOpListener(outer);
+        }
+    }
+
+    /**
+     * One case at every target: its inputs, made once (seeded random values, quantized: the
+     * costly part of a case), and the reference's output, computed once.
+     */
+    static final class CaseRuns implements AutoCloseable {
+        private final OpCase c;
+        private final Backend reference;
+        private final Inputs inputs = new Inputs();
+        private float[] expected;
+
+        CaseRuns(OpCase c, Backend reference) {
+            this.c = c;
+            this.reference = reference;
+        }
+
+        /** The suite's check of the case at target. */
+        void check(Target target) throws Throwable {
+            if (expected == null) {
+                expected = run(reference, c, inputs);
+            }
+            OpSuite.check(target, c, inputs, expected);
+        }
+
+        @Override
+        public void close() {
+            inputs.close();
+        }
+    }
+
+    /** Host tensors of seeded random values, each made once and shared by the runs that ask for it. */
+    static final class Inputs implements AutoCloseable {
+        private final Map<String, Tensor> made = new HashMap<>();
+
+        /** n values from normal(seed, n, scale) as a host tensor of type and shape (n their product). */
+        Tensor host(DType type, long seed, double scale, long[] shape) {
+            String key = type + " " + seed + " " + scale + " " + Arrays.toString(shape);
+            return made.computeIfAbsent(key, k -> {
+                long n = 1;
+                for (long d : shape) {
+                    n *= d;
+                }
+                return Tensor.of(type, TestData.normal(seed, Math.toIntExact(n), scale), shape);
+            });
+        }
+
+        @Override
+        public void close() {
+            made.values().forEach(Tensor::close);
+            made.clear();
         }
     }
 
@@ -160,11 +230,22 @@ final class OpSuite {
         static final int SENTINEL = 0xFFA5A5A5;
 
         private final Backend backend;
+        private final Inputs inputs;
         private final List<Tensor> guarded = new ArrayList<>();  // each output with its guards
         private final List<Long> sizes = new ArrayList<>();  // elements of each output
 
-        Run(Backend backend) {
+        Run(Backend backend, Inputs inputs) {
             this.backend = backend;
+            this.inputs = inputs;
+        }
+
+        /**
+         * An input of type and shape on the run's backend holding normal(seed, elements, scale)
+         * (quantized if need be); the caller closes it (a host input is a view of the shared one).
+         */
+        Tensor input(DType type, long seed, double scale, long... shape) {
+            Tensor host = inputs.host(type, seed, scale, shape);
+            return backend.device() == Device.CPU ? host.view(shape) : backend.upload(host);
         }
 
         /** An F32 output of this shape on the run's backend, all NaN, between guards. */
