@@ -70,6 +70,10 @@ public final class CpuKernels {
     @MemberGetter
     public static native int LLM_TYPE_Q6_K();
 
+    public static native int llm_type_block_size(int type);
+
+    public static native int llm_type_block_bytes(int type);
+
     // matmul.h
     public static native int llm_matmul(@Cast("float*") long out, @Cast("const float*") long x,
             @Cast("const void*") long w, int wType, long n, long k, long m);

@@ -15,9 +15,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * DType is the one table of weight types; the C header's {@code enum llm_type} and the GGUF type
- * table must agree with it. Checked here against the compiled header (through the binding) and
- * against its text, so that a type added on one side only fails the build.
+ * DType is the one table of weight types; the C header's {@code enum llm_type}, the native traits
+ * (weight_types.h) and the GGUF type table must agree with it. Checked here against the compiled
+ * header and library (through the binding) and against the header's text, so that a type added on
+ * one side only fails the build.
  */
 class TypeTableTest {
 
@@ -52,6 +53,16 @@ class TypeTableTest {
             assertNotNull(t, "LLM_TYPE_" + name + " = " + id + " has no DType");
             assertEquals(name, t.name(), "the DType of id " + id);
         });
+    }
+
+    /** The native traits (weight_types.h) hold exactly DType's types, with DType's layouts. */
+    @Test
+    void theNativeTraitsAreDTypesLayouts() {
+        for (int id = -1; id < 64; id++) {
+            DType t = DType.fromGgmlId(id);
+            assertEquals(t == null ? 0 : t.blockSize(), CpuKernels.llm_type_block_size(id), "block size of id " + id);
+            assertEquals(t == null ? 0 : t.blockBytes(), CpuKernels.llm_type_block_bytes(id), "block bytes of id " + id);
+        }
     }
 
     @Test
