@@ -121,7 +121,7 @@ public abstract class Backend implements AutoCloseable {
             }
         }
         if (!runsHere(Op.EMBEDDING, table.dtype())) {
-            observe(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
+            observeFallback(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
                     (f, h) -> f.embedding(h[0], h[1], ids), out, table), new long[] {ids.length, d}, out, table);
             return;
         }
@@ -155,7 +155,7 @@ public abstract class Backend implements AutoCloseable {
         }
         noOverlap(out, w, false, "matmul");
         if (!runsHere(Op.MATMUL, w.dtype())) {
-            observe(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
+            observeFallback(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
                     out, x, w), new long[] {n, k, m}, out, x, w);
             return;
         }
@@ -271,30 +271,59 @@ public abstract class Backend implements AutoCloseable {
                 new long[] {x.dim(0), x.dim(1), x.dim(2)}, x);
     }
 
-    /**
-     * out = silu(gate) * up, elementwise.
-     */
+    // The elementwise family: each public method names its Op, whose description (Elementwise)
+    // says the rest; out may be any input (in place).
+
+    /** out = silu(gate) * up, elementwise. */
     public final void swiglu(Tensor out, Tensor gate, Tensor up) {
-        onDevice(out, gate, up);
-        writable(out);
-        sameShapeF32(out, gate, "swiglu");
-        sameShapeF32(up, gate, "swiglu");
-        noOverlap(out, gate, true, "swiglu");
-        noOverlap(out, up, true, "swiglu");
-        require(Op.SWIGLU, DType.F32);
-        long n = gate.elements();
-        observe(Op.SWIGLU, () -> swigluKernel(out, gate, up, n), new long[] {n}, out, gate, up);
+        elementwise(Op.SWIGLU, out, NO_SCALARS, gate, up);
     }
 
     /** out = gelu(x) with the exact erf form, elementwise. */
     public final void gelu(Tensor out, Tensor x) {
-        onDevice(out, x);
+        elementwise(Op.GELU, out, NO_SCALARS, x);
+    }
+
+    /** out = alpha * x, elementwise. */
+    public final void scale(Tensor out, Tensor x, float alpha) {
+        elementwise(Op.SCALE, out, new float[] {alpha}, x);
+    }
+
+    private static final float[] NO_SCALARS = {};
+
+    /**
+     * Checks and runs an elementwise op, for its public method (and the op suite): every tensor
+     * F32 of out's shape, on this device; out writable and, if it shares memory with an input,
+     * the very same memory; the scalars finite; on the fallback when this backend declines op.
+     */
+    final void elementwise(Op op, Tensor out, float[] scalars, Tensor... inputs) {
+        Elementwise e = op.elementwise();
+        if (e.inputs() != inputs.length || e.scalars() != scalars.length) {
+            throw new IllegalStateException(op + " takes " + e.inputs() + " tensors and " + e.scalars() + " scalars");
+        }
+        String name = op.kernelName();
+        Tensor[] tensors = new Tensor[1 + inputs.length];  // outputs first, as the listener sees them
+        tensors[0] = out;
+        System.arraycopy(inputs, 0, tensors, 1, inputs.length);
+        onDevice(tensors);
         writable(out);
-        sameShapeF32(out, x, "gelu");
-        noOverlap(out, x, true, "gelu");
-        require(Op.GELU, DType.F32);
-        long n = x.elements();
-        observe(Op.GELU, () -> geluKernel(out, x, n), new long[] {n}, out, x);
+        for (Tensor in : inputs) {
+            sameShapeF32(out, in, name);
+            noOverlap(out, in, true, name);
+        }
+        for (float s : scalars) {
+            if (!Float.isFinite(s)) {
+                throw new IllegalArgumentException(name + " needs finite scalars, got " + s);
+            }
+        }
+        long n = out.elements();
+        if (!runsHere(op, DType.F32)) {
+            observeFallback(op, () -> runOnFallback(op, DType.F32, 1,
+                    (f, h) -> f.elementwise(op, h[0], scalars, Arrays.copyOfRange(h, 1, h.length)), tensors),
+                    new long[] {n}, tensors);
+            return;
+        }
+        observe(op, () -> elementwiseKernel(op, out, inputs, scalars, n), new long[] {n}, tensors);
     }
 
     /**
@@ -589,12 +618,12 @@ public abstract class Backend implements AutoCloseable {
         throw notImplemented(Op.ROPE);
     }
 
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        throw notImplemented(Op.SWIGLU);
-    }
-
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        throw notImplemented(Op.GELU);
+    /**
+     * The kernel of an elementwise op (see {@link Op#isElementwise()}): out = f(inputs, scalars) over
+     * n elements; inputs and scalars have the counts op's description gives.
+     */
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        throw notImplemented(op);
     }
 
     /** full: b has a's shape; otherwise b is one row of d values added to each of the n rows. */
@@ -657,12 +686,21 @@ public abstract class Backend implements AutoCloseable {
 
     /** Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer arguments. */
     private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, null, kernel, sizes, tensors);
+    }
+
+    /** {@link #observe} for an op that runs on {@link #fallback()} (the listener's call says so). */
+    private void observeFallback(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, fallback(), kernel, sizes, tensors);
+    }
+
+    private void observe(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
         OpListener l = listener;
         if (l == null) {
             kernel.run();
             return;
         }
-        OpCall call = new OpCall(this, op, tensors, sizes);
+        OpCall call = new OpCall(this, ranOn, op, tensors, sizes);
         l.started(call);
         long t0 = System.nanoTime();
         try {

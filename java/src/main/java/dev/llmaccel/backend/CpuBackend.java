@@ -8,7 +8,9 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -73,9 +75,23 @@ public final class CpuBackend extends Backend {
         return Device.CPU;
     }
 
+    /** The native kernel of each elementwise op, by its name in the library's table (absent: the library has none). */
+    private static final Map<Op, Integer> ELEMENTWISE = new EnumMap<>(Op.class);
+
+    static {
+        for (Op op : Op.values()) {
+            if (op.isElementwise()) {
+                int kernel = CpuKernels.llm_elementwise_find(op.kernelName());
+                if (kernel >= 0) {
+                    ELEMENTWISE.put(op, kernel);
+                }
+            }
+        }
+    }
+
     @Override
     public boolean supports(Op op, DType dtype) {
-        return true;
+        return !op.isElementwise() || ELEMENTWISE.containsKey(op);
     }
 
     @Override
@@ -156,13 +172,13 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        check(CpuKernels.llm_swiglu(out.address(), gate.address(), up.address(), n), "swiglu");
-    }
-
-    @Override
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        check(CpuKernels.llm_gelu(out.address(), x.address(), n), "gelu");
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        long[] in = new long[inputs.length];
+        for (int j = 0; j < in.length; j++) {
+            in[j] = inputs[j].address();
+        }
+        check(CpuKernels.llm_elementwise(ELEMENTWISE.get(op), out.address(), in, in.length, scalars, scalars.length, n),
+                op.kernelName());
     }
 
     @Override

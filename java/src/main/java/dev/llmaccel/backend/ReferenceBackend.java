@@ -154,25 +154,20 @@ public final class ReferenceBackend extends Backend {
         return xs;
     }
 
+    /** Every elementwise op: its description's reference, element by element. */
     @Override
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        float[] g = gate.toFloatArray();
-        float[] u = up.toFloatArray();
-        float[] ys = new float[g.length];
-        for (int i = 0; i < n; i++) {
-            double v = g[i];
-            ys[i] = (float) (v / (1 + Math.exp(-v)) * u[i]);
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        float[][] xs = new float[inputs.length][];
+        for (int j = 0; j < inputs.length; j++) {
+            xs[j] = inputs[j].toFloatArray();
         }
-        out.copyFrom(ys);
-    }
-
-    @Override
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        float[] xs = x.toFloatArray();
-        float[] ys = new float[xs.length];
+        double[] x = new double[inputs.length];
+        float[] ys = new float[(int) n];
         for (int i = 0; i < n; i++) {
-            double v = xs[i];
-            ys[i] = (float) (0.5 * v * Erf.erfc(-v / Math.sqrt(2)));
+            for (int j = 0; j < x.length; j++) {
+                x[j] = xs[j][i];
+            }
+            ys[i] = (float) op.elementwise().reference().apply(x, scalars);
         }
         out.copyFrom(ys);
     }

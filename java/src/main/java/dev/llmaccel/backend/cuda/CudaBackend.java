@@ -15,6 +15,8 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * CUDA kernels on one NVIDIA GPU (compute capability 8.0 or newer; see {@link CudaProbe}).
@@ -39,6 +41,8 @@ public final class CudaBackend extends Backend {
 
     private final int device;
     private final Backend fallback;
+    /** The weight types the library's matmul and embedding kernels read, as it reports them. */
+    private final Set<DType> weightTypes = EnumSet.noneOf(DType.class);
     private long context;  // llm_cuda_context*, 0 once closed
 
     /**
@@ -49,6 +53,11 @@ public final class CudaBackend extends Backend {
      */
     public CudaBackend(int device) {
         CudaRuntime.load();
+        for (DType t : DType.values()) {
+            if (CudaKernels.llm_cuda_weight_type_supported(t.ggmlId()) != 0) {
+                weightTypes.add(t);
+            }
+        }
         this.fallback = Backends.cpu();
         long[] ctx = new long[1];
         check(CudaRuntime.llm_cuda_context_create(ctx, device), "opening CUDA device " + device);
@@ -74,10 +83,9 @@ public final class CudaBackend extends Backend {
     @Override
     public boolean supports(Op op, DType dtype) {
         return switch (op) {
-            case MATMUL, EMBEDDING -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16
-                    || dtype == DType.Q8_0 || dtype == DType.Q4_0;
+            case MATMUL, EMBEDDING -> weightTypes.contains(dtype);
             case COPY -> true;
-            default -> dtype == DType.F32;
+            default -> dtype == DType.F32 && (!op.isElementwise() || ELEMENTWISE.contains(op));
         };
     }
 
@@ -295,14 +303,17 @@ public final class CudaBackend extends Backend {
                 params.freqFactors()), "rope");
     }
 
-    @Override
-    protected synchronized void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        check(CudaKernels.llm_cuda_swiglu(context(), out.address(), gate.address(), up.address(), n), "swiglu");
-    }
+    /** The elementwise ops with a CUDA kernel; the others run on the fallback. */
+    private static final Set<Op> ELEMENTWISE = EnumSet.of(Op.SWIGLU, Op.GELU);
 
     @Override
-    protected synchronized void geluKernel(Tensor out, Tensor x, long n) {
-        check(CudaKernels.llm_cuda_gelu(context(), out.address(), x.address(), n), "gelu");
+    protected synchronized void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        switch (op) {
+            case SWIGLU -> check(CudaKernels.llm_cuda_swiglu(context(), out.address(), inputs[0].address(),
+                    inputs[1].address(), n), "swiglu");
+            case GELU -> check(CudaKernels.llm_cuda_gelu(context(), out.address(), inputs[0].address(), n), "gelu");
+            default -> throw notImplemented(op);
+        }
     }
 
     @Override
