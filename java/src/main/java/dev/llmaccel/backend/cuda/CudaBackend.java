@@ -41,6 +41,8 @@ public final class CudaBackend extends Backend {
 
     private final int device;
     private final Backend fallback;
+    /** The weight types the library's matmul and embedding kernels read, as it reports them. */
+    private final Set<DType> weightTypes = EnumSet.noneOf(DType.class);
     private long context;  // llm_cuda_context*, 0 once closed
 
     /**
@@ -51,6 +53,11 @@ public final class CudaBackend extends Backend {
      */
     public CudaBackend(int device) {
         CudaRuntime.load();
+        for (DType t : DType.values()) {
+            if (CudaKernels.llm_cuda_weight_type_supported(t.ggmlId()) != 0) {
+                weightTypes.add(t);
+            }
+        }
         this.fallback = Backends.cpu();
         long[] ctx = new long[1];
         check(CudaRuntime.llm_cuda_context_create(ctx, device), "opening CUDA device " + device);
@@ -76,8 +83,7 @@ public final class CudaBackend extends Backend {
     @Override
     public boolean supports(Op op, DType dtype) {
         return switch (op) {
-            case MATMUL, EMBEDDING -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16
-                    || dtype == DType.Q8_0 || dtype == DType.Q4_0;
+            case MATMUL, EMBEDDING -> weightTypes.contains(dtype);
             case COPY -> true;
             default -> dtype == DType.F32 && (!op.isElementwise() || ELEMENTWISE.contains(op));
         };

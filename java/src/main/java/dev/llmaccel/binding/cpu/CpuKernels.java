@@ -35,6 +35,45 @@ public final class CpuKernels {
     @MemberGetter
     public static native int LLM_ROPE_NEOX();
 
+    // common.h's enum llm_type, for the test that checks DType's ids against the compiled header
+    // (DType.ggmlId() is what crosses JNI).
+    @MemberGetter
+    public static native int LLM_TYPE_F32();
+
+    @MemberGetter
+    public static native int LLM_TYPE_F16();
+
+    @MemberGetter
+    public static native int LLM_TYPE_BF16();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q8_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_1();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_1();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_K();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_K();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q6_K();
+
+    public static native int llm_type_block_size(int type);
+
+    public static native int llm_type_block_bytes(int type);
+
     // matmul.h
     public static native int llm_matmul(@Cast("float*") long out, @Cast("const float*") long x,
             @Cast("const void*") long w, int wType, long n, long k, long m);
