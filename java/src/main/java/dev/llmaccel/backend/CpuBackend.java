@@ -75,23 +75,24 @@ public final class CpuBackend extends Backend {
         return Device.CPU;
     }
 
-    /** The native kernel of each elementwise op, by its name in the library's table (absent: the library has none). */
+    // The native kernel of each elementwise op and each op over rows, by the op's name in the
+    // library's table of its family (absent: the library has none).
     private static final Map<Op, Integer> ELEMENTWISE = new EnumMap<>(Op.class);
+    private static final Map<Op, Integer> ROWWISE = new EnumMap<>(Op.class);
 
     static {
         for (Op op : Op.values()) {
-            if (op.isElementwise()) {
-                int kernel = CpuKernels.llm_elementwise_find(op.kernelName());
-                if (kernel >= 0) {
-                    ELEMENTWISE.put(op, kernel);
-                }
+            int kernel = op.isElementwise() ? CpuKernels.llm_elementwise_find(op.kernelName())
+                    : op.isRowwise() ? CpuKernels.llm_rows_find(op.kernelName()) : -1;
+            if (kernel >= 0) {
+                (op.isElementwise() ? ELEMENTWISE : ROWWISE).put(op, kernel);
             }
         }
     }
 
     @Override
     public boolean supports(Op op, DType dtype) {
-        return !op.isElementwise() || ELEMENTWISE.containsKey(op);
+        return op.isElementwise() ? ELEMENTWISE.containsKey(op) : !op.isRowwise() || ROWWISE.containsKey(op);
     }
 
     @Override
@@ -146,14 +147,13 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
-        check(CpuKernels.llm_rms_norm(out.address(), x.address(), weight.address(), eps, n, d), "rmsnorm");
-    }
-
-    @Override
-    protected void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d) {
-        check(CpuKernels.llm_layer_norm(out.address(), x.address(), weight.address(),
-                bias == null ? 0L : bias.address(), eps, n, d), "layernorm");
+    protected void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n, long d) {
+        long[] v = new long[vectors.length];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = vectors[j] == null ? 0L : vectors[j].address();
+        }
+        check(CpuKernels.llm_rows(ROWWISE.get(op), out.address(), x.address(), v, v.length, scalars, scalars.length, n, d),
+                op.kernelName());
     }
 
     @Override
@@ -187,11 +187,6 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        check(CpuKernels.llm_softmax(out.address(), x.address(), n, d), "softmax");
-    }
-
-    @Override
     protected void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params, int[] mask,
             long batch, long nq, long heads, long kvHeads, long headDim, long capacity) {
         check(CpuKernels.llm_attention(out.address(), q.address(), k.address(), v.address(), mask, batch, nq, heads,
@@ -217,11 +212,6 @@ public final class CpuBackend extends Backend {
     @Override
     protected void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d) {
         check(CpuKernels.llm_pool(out.address(), x.address(), mask, poolMode(mode), batch, seq, d), "pooling");
-    }
-
-    @Override
-    protected void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        check(CpuKernels.llm_l2_normalize(out.address(), x.address(), n, d), "l2 normalize");
     }
 
     @Override

@@ -49,11 +49,11 @@ class OpSuiteTest {
         List<OpCase> cases = new ArrayList<>();
         addMatmul(cases);
         addEmbedding(cases);
-        addNorms(cases);
+        addRowFamily(cases);
         addRope(cases);
         addRopeRows(cases);
         addElementwiseFamily(cases);
-        addElementwise(cases);
+        addAdd(cases);
         addAttention(cases);
         addLlamaAttention(cases);
         addPagedAttention(cases);
@@ -126,39 +126,59 @@ class OpSuiteTest {
         }
     }
 
-    // ---- norms -----------------------------------------------------------------------------------
+    // ---- the row family: norms, softmax -----------------------------------------------------------
 
-    static void addNorms(List<OpCase> cases) {
+    /** The epsilons the row cases pass, the first ones an op takes. */
+    private static final float[] EPSILONS = {1e-5f};
+
+    /**
+     * Every op of the row family, from its description alone (see {@link Rowwise}): rows of one
+     * element, of lengths around the vector widths, a long row; inputs of scale 1 and 30 (softmax's
+     * exponents over a wide range); with and without an optional vector; and in place.
+     */
+    static void addRowFamily(List<OpCase> cases) {
         long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}, {13, 64}};
-        for (long[] s : shapes) {
-            long n = s[0], d = s[1];
-            cases.add(new OpCase("rmsnorm n=" + n + " d=" + d, 1e-5, (b, r) -> {
-                try (Tensor x = r.input(DType.F32, 4, 3, n, d);
-                     Tensor w = r.input(DType.F32, 5, 1, d);
-                     Tensor out = r.output(n, d)) {
-                    b.rmsNorm(out, x, w, 1e-5f);
-                    return out.toFloatArray();
-                }
-            }));
-            for (boolean bias : new boolean[] {true, false}) {
-                cases.add(new OpCase("layernorm n=" + n + " d=" + d + (bias ? " bias" : ""), 1e-5, (b, r) -> {
-                    try (Tensor x = r.input(DType.F32, 6, 2, n, d);
-                         Tensor w = r.input(DType.F32, 7, 1, d);
-                         Tensor bb = r.input(DType.F32, 8, 1, d);
-                         Tensor out = r.output(n, d)) {
-                        b.layerNorm(out, x, w, bias ? bb : null, 1e-12f);
-                        return out.toFloatArray();
+        for (Op op : Op.values()) {
+            if (!op.isRowwise()) {
+                continue;
+            }
+            Rowwise rw = op.rowwise();
+            String optional = rw.optionalLast() ? rw.vectors().get(rw.vectors().size() - 1) : null;
+            for (long[] s : shapes) {
+                for (double scale : new double[] {1, 30}) {
+                    for (boolean absent : optional == null ? new boolean[] {false} : new boolean[] {false, true}) {
+                        String name = op.kernelName() + " n=" + s[0] + " d=" + s[1] + " x scale=" + (int) scale
+                                + (absent ? " without " + optional : "");
+                        cases.add(new OpCase(name, 1e-5, (b, r) -> runRows(b, r, op, s[0], s[1], scale, absent, false)));
                     }
-                }));
+                }
+            }
+            cases.add(new OpCase(op.kernelName() + " n=5 d=13 in place", 1e-5,
+                    (b, r) -> runRows(b, r, op, 5, 13, 3, false, true)));
+        }
+    }
+
+    /** op over x (n, d) (also the output when inPlace), optional vector absent if asked; returns the output. */
+    static float[] runRows(Backend b, OpSuite.Run r, Op op, long n, long d, double scale, boolean absent,
+            boolean inPlace) {
+        Rowwise rw = op.rowwise();
+        Tensor[] vectors = new Tensor[rw.vectors().size()];
+        for (int j = 0; j < vectors.length; j++) {
+            vectors[j] = absent && j == vectors.length - 1 ? null : r.input(DType.F32, 5 + j, 1, d);
+        }
+        Tensor x = inPlace ? r.inPlace(normal(4, (int) (n * d), scale), n, d) : r.input(DType.F32, 4, scale, n, d);
+        try {
+            Tensor out = inPlace ? x : r.output(n, d);
+            b.rowwise(op, out, x, vectors, java.util.Arrays.copyOf(EPSILONS, rw.scalars()));
+            return out.toFloatArray();
+        } finally {
+            x.close();
+            for (Tensor v : vectors) {
+                if (v != null) {
+                    v.close();
+                }
             }
         }
-        cases.add(new OpCase("rmsnorm in place", 1e-5, (b, r) -> {
-            try (Tensor x = r.inPlace(normal(9, 5 * 13, 1), 5, 13);
-                 Tensor w = r.input(DType.F32, 10, 1, 13)) {
-                b.rmsNorm(x, x, w, 1e-6f);
-                return x.toFloatArray();
-            }
-        }));
     }
 
     // ---- rope ------------------------------------------------------------------------------------
@@ -253,8 +273,8 @@ class OpSuiteTest {
         }
     }
 
-    /** add (whole and one row), softmax and l2 normalize over rows. */
-    static void addElementwise(List<OpCase> cases) {
+    /** add: whole, and one row added to every row. */
+    static void addAdd(List<OpCase> cases) {
         long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}};
         for (long[] s : shapes) {
             long n = s[0], d = s[1];
@@ -269,20 +289,6 @@ class OpSuiteTest {
                     }
                 }));
             }
-            cases.add(new OpCase("softmax n=" + n + " d=" + d, 1e-5, (b, r) -> {
-                try (Tensor x = r.input(DType.F32, 18, 30, n, d);
-                     Tensor out = r.output(n, d)) {
-                    b.softmax(out, x);
-                    return out.toFloatArray();
-                }
-            }));
-            cases.add(new OpCase("l2 normalize n=" + n + " d=" + d, 1e-6, (b, r) -> {
-                try (Tensor x = r.input(DType.F32, 19, 2, n, d);
-                     Tensor out = r.output(n, d)) {
-                    b.l2Normalize(out, x);
-                    return out.toFloatArray();
-                }
-            }));
         }
     }
 

@@ -275,16 +275,18 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected synchronized void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
-        check(CudaKernels.llm_cuda_rms_norm(context(), out.address(), x.address(), weight.address(), eps, n, d),
-                "rmsnorm");
-    }
-
-    @Override
-    protected synchronized void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n,
+    protected synchronized void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n,
             long d) {
-        check(CudaKernels.llm_cuda_layer_norm(context(), out.address(), x.address(), weight.address(),
-                bias == null ? 0L : bias.address(), eps, n, d), "layernorm");
+        switch (op) {
+            case RMS_NORM -> check(CudaKernels.llm_cuda_rms_norm(context(), out.address(), x.address(),
+                    vectors[0].address(), scalars[0], n, d), "rmsnorm");
+            case LAYER_NORM -> check(CudaKernels.llm_cuda_layer_norm(context(), out.address(), x.address(),
+                    vectors[0].address(), vectors[1] == null ? 0L : vectors[1].address(), scalars[0], n, d), "layernorm");
+            case SOFTMAX -> check(CudaKernels.llm_cuda_softmax(context(), out.address(), x.address(), n, d), "softmax");
+            case L2_NORMALIZE -> check(CudaKernels.llm_cuda_l2_normalize(context(), out.address(), x.address(), n, d),
+                    "l2 normalize");
+            default -> throw notImplemented(op);
+        }
     }
 
     @Override
@@ -322,11 +324,6 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected synchronized void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        check(CudaKernels.llm_cuda_softmax(context(), out.address(), x.address(), n, d), "softmax");
-    }
-
-    @Override
     protected synchronized void attentionKernel(Tensor out, Tensor q, Tensor k, Tensor v, AttentionParams params,
             int[] mask, long batch, long nq, long heads, long kvHeads, long headDim, long capacity) {
         check(CudaKernels.llm_cuda_attention(context(), out.address(), q.address(), k.address(), v.address(), mask,
@@ -355,11 +352,6 @@ public final class CudaBackend extends Backend {
             long d) {
         check(CudaKernels.llm_cuda_pool(context(), out.address(), x.address(), mask, poolMode(mode), batch, seq, d),
                 "pooling");
-    }
-
-    @Override
-    protected synchronized void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        check(CudaKernels.llm_cuda_l2_normalize(context(), out.address(), x.address(), n, d), "l2 normalize");
     }
 
     @Override

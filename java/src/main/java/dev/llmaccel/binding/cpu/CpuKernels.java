@@ -85,18 +85,16 @@ public final class CpuKernels {
     public static native int llm_pool(@Cast("float*") long out, @Cast("const float*") long x,
             @Cast("const int32_t*") int[] mask, int mode, long batch, long seq, long d);
 
-    public static native int llm_l2_normalize(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
-
     public static native int llm_dequantize(@Cast("float*") long out, @Cast("const void*") long src, int type, long n);
 
     public static native int llm_quantize(@Cast("void*") long out, @Cast("const float*") long src, int type, long n);
 
     // norm.h
-    public static native int llm_rms_norm(@Cast("float*") long out, @Cast("const float*") long x,
-            @Cast("const float*") long weight, float eps, long n, long d);
+    public static native int llm_rows_find(String name);
 
-    public static native int llm_layer_norm(@Cast("float*") long out, @Cast("const float*") long x,
-            @Cast("const float*") long weight, @Cast("const float*") long bias, float eps, long n, long d);
+    public static native int llm_rows(int kernel, @Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const int64_t*") long[] vectors, int nVectors, @Cast("const float*") float[] scalars, int nScalars,
+            long n, long d);
 
     // elementwise.h
     public static native int llm_add(@Cast("float*") long out, @Cast("const float*") long a,
@@ -107,8 +105,6 @@ public final class CpuKernels {
     public static native int llm_elementwise(int kernel, @Cast("float*") long out,
             @Cast("const int64_t*") long[] inputs, int nInputs, @Cast("const float*") float[] scalars, int nScalars,
             long n);
-
-    public static native int llm_softmax(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
 
     // rope.h
     public static native int llm_rope(@Cast("float*") long x, long batch, long seq, long heads, long headDim,
