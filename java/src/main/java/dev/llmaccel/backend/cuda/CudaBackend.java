@@ -11,6 +11,7 @@ import dev.llmaccel.backend.RopeStyle;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.binding.cuda.CudaKernels;
 import dev.llmaccel.binding.cuda.CudaRuntime;
+import dev.llmaccel.memory.Tensors;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
@@ -103,11 +104,11 @@ public final class CudaBackend extends Backend {
                 throw new IllegalArgumentException("shape of " + dtype + " overflows a long");
             }
         }
-        DeviceStorage storage = DeviceStorage.allocate(dtype.bytesFor(elements), device);
+        DeviceMemory memory = DeviceMemory.allocate(dtype.bytesFor(elements), device);
         try {
-            return Tensor.wrap(storage, dtype, shape);
+            return Tensors.wrap(memory, dtype, shape);
         } catch (RuntimeException e) {
-            storage.close();
+            memory.free();
             throw e;
         }
     }
