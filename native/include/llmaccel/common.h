@@ -48,6 +48,13 @@ enum llm_type {
 };
 
 /*
+ * Elements per block and bytes per block of an llm_type (1 and the element's bytes for F32, F16
+ * and BF16); 0 for an id that is no llm_type. The library's own table, for the binding's checks.
+ */
+int llm_type_block_size(int type);
+int llm_type_block_bytes(int type);
+
+/*
  * Values of the int arguments that choose a variant of an op. The Java binding reads these names
  * from this header (never restating the numbers), and both libraries take the same ones.
  */

@@ -491,6 +491,8 @@ int gemm(llm_cuda_context* ctx, float* out, const float* x, const void* w, int64
 
 }  // namespace
 
+extern "C" int llm_cuda_weight_type_supported(int type) { return llm_cuda::type_supported(type) ? 1 : 0; }
+
 extern "C" int llm_cuda_matmul(llm_cuda_context* ctx, float* out, const float* x, const void* w, int w_type, int64_t n,
                                int64_t k, int64_t m) {
     LLM_CUDA_TRY(llm_cuda::enter(ctx));
