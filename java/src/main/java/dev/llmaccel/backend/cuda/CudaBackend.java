@@ -244,8 +244,9 @@ public final class CudaBackend extends Backend {
     /** Throws a NativeException with the CUDA runtime's message unless status is 0. */
     static void check(int status, String what) {
         if (status != 0) {
+            String detail = CudaRuntime.llm_cuda_error_detail();
             throw new NativeException(what + " failed: " + CudaRuntime.llm_cuda_error_string(status)
-                    + " (CUDA status " + status + ")", status);
+                    + " (CUDA status " + status + (detail.isEmpty() ? "" : ": " + detail) + ")", status);
         }
     }
 
