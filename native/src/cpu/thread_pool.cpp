@@ -27,7 +27,7 @@ class ThreadPool {
 public:
     ~ThreadPool() { resize(1); }
 
-    int size() const { return threads_; }
+    int size() const { return threads_.load(std::memory_order_relaxed); }
 
     // Stops the current workers and starts n - 1 new ones. Returns false if a thread failed to start.
     bool resize(int n) {
@@ -40,7 +40,7 @@ public:
         for (auto& w : workers_) w.join();
         workers_.clear();
         stop_ = false;
-        threads_ = 1;
+        threads_.store(1, std::memory_order_relaxed);
         // A worker must start from the generation of now, not of when its thread gets to run:
         // a region started before then would otherwise never be seen, and wait for it forever.
         const uint64_t start = generation_.load(std::memory_order_acquire);
@@ -48,23 +48,31 @@ public:
             try {
                 workers_.emplace_back([this, start] { worker_loop(start); });
             } catch (const std::exception&) {
-                threads_ = (int)workers_.size() + 1;
+                threads_.store((int)workers_.size() + 1, std::memory_order_relaxed);
                 return false;
             }
         }
-        threads_ = n;
+        threads_.store(n, std::memory_order_relaxed);
         return true;
     }
 
     void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
         if (grain < 1) grain = 1;
-        std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
-        if (threads_ == 1 || n <= grain || t_inside_region || !region.owns_lock()) {
+        // Inside a region (a worker, or the caller in a chunk) this thread may hold region_mutex_
+        // already: no try_lock then (std::mutex may not be locked twice by one thread).
+        if (t_inside_region || n <= grain) {
             fn(ctx, 0, n);
             return;
         }
+        std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
+        // threads_ is only stable while the lock is held (resize holds it too).
+        if (!region.owns_lock() || size() == 1) {
+            fn(ctx, 0, n);
+            return;
+        }
+        const int64_t threads = size();
         // Chunks: about four per thread so a slow thread (a busy core) does not hold everyone up.
-        int64_t chunk = (n + (int64_t)threads_ * 4 - 1) / ((int64_t)threads_ * 4);
+        int64_t chunk = (n + threads * 4 - 1) / (threads * 4);
         if (chunk < grain) chunk = grain;
         fn_ = fn;
         ctx_ = ctx;
@@ -134,7 +142,7 @@ private:
     std::mutex mutex_;         // guards sleeping and stop_
     std::condition_variable wake_;
     std::vector<std::thread> workers_;
-    int threads_ = 1;
+    std::atomic<int> threads_{1};  // written under region_mutex_; size() reads it from any thread
     bool stop_ = false;
 
     std::atomic<uint64_t> generation_{0};
