@@ -24,48 +24,52 @@ constexpr int kMaxElementwiseInputs = 4;
 }  // namespace
 
 extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, int64_t d, int full) {
-    const bool simd = llm::use_avx2();
-    if (full) {
-        llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) {
-            if (simd) return llm::avx2::add(out + i0, a + i0, b + i0, i1 - i0);
-            for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
-        });
-    } else {
-        llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) {
-                if (simd) {
-                    llm::avx2::add(out + r * d, a + r * d, b, d);
-                    continue;
+    return llm::guarded([&]() -> int {
+        const bool simd = llm::use_avx2();
+        if (full) {
+            llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) {
+                if (simd) return llm::avx2::add(out + i0, a + i0, b + i0, i1 - i0);
+                for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
+            });
+        } else {
+            llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
+                for (int64_t r = r0; r < r1; r++) {
+                    if (simd) {
+                        llm::avx2::add(out + r * d, a + r * d, b, d);
+                        continue;
+                    }
+                    for (int64_t c = 0; c < d; c++) out[r * d + c] = a[r * d + c] + b[c];
                 }
-                for (int64_t c = 0; c < d; c++) out[r * d + c] = a[r * d + c] + b[c];
-            }
-        });
-    }
-    return LLM_OK;
+            });
+        }
+        return LLM_OK;
+    });
 }
 
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
-    const bool simd = llm::use_avx2();
-    llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++) {
-            const float* xr = x + r * d;
-            float* y = out + r * d;
-            if (simd) {
-                llm::avx2::softmax_row(y, xr, d);
-                continue;
+    return llm::guarded([&]() -> int {
+        const bool simd = llm::use_avx2();
+        llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; r++) {
+                const float* xr = x + r * d;
+                float* y = out + r * d;
+                if (simd) {
+                    llm::avx2::softmax_row(y, xr, d);
+                    continue;
+                }
+                float max = -INFINITY;
+                for (int64_t c = 0; c < d; c++) max = xr[c] > max ? xr[c] : max;
+                double sum = 0;
+                for (int64_t c = 0; c < d; c++) {
+                    y[c] = std::exp(xr[c] - max);
+                    sum += y[c];
+                }
+                float inv = (float)(1.0 / sum);
+                for (int64_t c = 0; c < d; c++) y[c] *= inv;
             }
-            float max = -INFINITY;
-            for (int64_t c = 0; c < d; c++) max = xr[c] > max ? xr[c] : max;
-            double sum = 0;
-            for (int64_t c = 0; c < d; c++) {
-                y[c] = std::exp(xr[c] - max);
-                sum += y[c];
-            }
-            float inv = (float)(1.0 / sum);
-            for (int64_t c = 0; c < d; c++) y[c] *= inv;
-        }
+        });
+        return LLM_OK;
     });
-    return LLM_OK;
 }
 
 // ---- the elementwise family -------------------------------------------------------------------
@@ -125,20 +129,23 @@ constexpr int kElementwiseKernels = sizeof(kElementwise) / sizeof(kElementwise[0
 }  // namespace
 
 extern "C" int llm_elementwise_find(const char* name) {
-    for (int k = 0; k < kElementwiseKernels; k++) {
-        if (std::strcmp(kElementwise[k].name, name) == 0) return k;
-    }
-    return -1;
+    return llm::guarded_value(-1, [&] {
+        for (int k = 0; k < kElementwiseKernels; k++) {
+            if (std::strcmp(kElementwise[k].name, name) == 0) return k;
+        }
+        return -1;
+    });
 }
 
 extern "C" int llm_elementwise(int kernel, float* out, const int64_t* inputs, int n_inputs, const float* scalars,
                                int n_scalars, int64_t n) {
-    if (kernel < 0 || kernel >= kElementwiseKernels) return LLM_ERR_UNSUPPORTED;
-    const ElementwiseKernel& k = kElementwise[kernel];
-    if (n_inputs != k.inputs || n_scalars != k.scalars || n_inputs > kMaxElementwiseInputs) return LLM_ERR_UNSUPPORTED;
-    const float* in[kMaxElementwiseInputs];
-    for (int j = 0; j < n_inputs; j++) in[j] = reinterpret_cast<const float*>(static_cast<uintptr_t>(inputs[j]));
-    return llm::guarded([&] {
+    return llm::guarded([&]() -> int {
+        if (kernel < 0 || kernel >= kElementwiseKernels) return LLM_ERR_UNSUPPORTED;
+        const ElementwiseKernel& k = kElementwise[kernel];
+        if (n_inputs != k.inputs || n_scalars != k.scalars || n_inputs > kMaxElementwiseInputs) return LLM_ERR_UNSUPPORTED;
+        const float* in[kMaxElementwiseInputs];
+        for (int j = 0; j < n_inputs; j++) in[j] = reinterpret_cast<const float*>(static_cast<uintptr_t>(inputs[j]));
         llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) { k.range(out, in, scalars, i0, i1); });
+        return LLM_OK;
     });
 }

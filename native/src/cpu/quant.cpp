@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "llmaccel/embedding.h"
+#include "status.h"
 #include "thread_pool.h"
 #include "weight_types.h"
 
@@ -520,13 +521,21 @@ bool quantize_row(int type, const float* src, void* dst, int64_t n) {
 }  // namespace llm
 
 extern "C" int llm_dequantize(float* out, const void* src, int type, int64_t n) {
-    return llm::dequantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    return llm::guarded([&]() -> int {
+        return llm::dequantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    });
 }
 
 extern "C" int llm_quantize(void* out, const float* src, int type, int64_t n) {
-    return llm::quantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    return llm::guarded([&]() -> int {
+        return llm::quantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    });
 }
 
-extern "C" int llm_type_block_size(int type) { return llm::type_block_size(type); }
+extern "C" int llm_type_block_size(int type) {
+    return llm::guarded_value(0, [&] { return llm::type_block_size(type); });
+}
 
-extern "C" int llm_type_block_bytes(int type) { return (int)llm::type_bytes(type, llm::type_block_size(type)); }
+extern "C" int llm_type_block_bytes(int type) {
+    return llm::guarded_value(0, [&] { return (int)llm::type_bytes(type, llm::type_block_size(type)); });
+}

@@ -8,6 +8,7 @@
 #include "llmaccel/elementwise.h"
 #include "llmaccel/embedding.h"
 #include "llmaccel/norm.h"
+#include "status.h"
 
 namespace {
 
@@ -46,18 +47,22 @@ constexpr int kMaxVectors = 4;
 }  // namespace
 
 extern "C" int llm_rows_find(const char* name) {
-    for (int k = 0; k < kRowOps; k++) {
-        if (std::strcmp(kRows[k].name, name) == 0) return k;
-    }
-    return -1;
+    return llm::guarded_value(-1, [&] {
+        for (int k = 0; k < kRowOps; k++) {
+            if (std::strcmp(kRows[k].name, name) == 0) return k;
+        }
+        return -1;
+    });
 }
 
 extern "C" int llm_rows(int kernel, float* out, const float* x, const int64_t* vectors, int n_vectors,
                         const float* scalars, int n_scalars, int64_t n, int64_t d) {
-    if (kernel < 0 || kernel >= kRowOps) return LLM_ERR_UNSUPPORTED;
-    const RowOp& op = kRows[kernel];
-    if (n_vectors != op.vectors || n_scalars != op.scalars || n_vectors > kMaxVectors) return LLM_ERR_UNSUPPORTED;
-    const float* v[kMaxVectors] = {};
-    for (int j = 0; j < n_vectors; j++) v[j] = reinterpret_cast<const float*>(static_cast<uintptr_t>(vectors[j]));
-    return op.run(out, x, v, scalars, n, d);  // each entry point guards its own work
+    return llm::guarded([&]() -> int {
+        if (kernel < 0 || kernel >= kRowOps) return LLM_ERR_UNSUPPORTED;
+        const RowOp& op = kRows[kernel];
+        if (n_vectors != op.vectors || n_scalars != op.scalars || n_vectors > kMaxVectors) return LLM_ERR_UNSUPPORTED;
+        const float* v[kMaxVectors] = {};
+        for (int j = 0; j < n_vectors; j++) v[j] = reinterpret_cast<const float*>(static_cast<uintptr_t>(vectors[j]));
+        return op.run(out, x, v, scalars, n, d);  // each entry point guards its own work too
+    });
 }

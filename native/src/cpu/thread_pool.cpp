@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <immintrin.h>
 
 #include "llmaccel/common.h"
+#include "status.h"
 
 namespace llm {
 namespace {
@@ -89,12 +91,17 @@ public:
         t_inside_region = false;
         // Wait for the workers to finish their chunks.
         while (active_.load(std::memory_order_acquire) != 0) _mm_pause();
-        if (failed_.load(std::memory_order_relaxed)) throw std::bad_alloc();
+        if (failed_.load(std::memory_order_relaxed)) {
+            std::exception_ptr failure = failure_;
+            failure_ = nullptr;
+            std::rethrow_exception(failure);
+        }
     }
 
 private:
-    // Runs chunks until none is left. A task that throws (std::bad_alloc) must not unwind a
-    // worker thread: the failure is recorded and rethrown on the calling thread.
+    // Runs chunks until none is left. A task that throws must not unwind a worker thread: the
+    // first failure is kept and rethrown on the calling thread (the workers' writes reach it
+    // through active_'s release and acquire).
     void work() {
         for (;;) {
             int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
@@ -103,7 +110,10 @@ private:
             try {
                 fn_(ctx_, begin, end);
             } catch (...) {
-                failed_.store(true, std::memory_order_relaxed);
+                bool first = false;
+                if (failed_.compare_exchange_strong(first, true, std::memory_order_relaxed)) {
+                    failure_ = std::current_exception();
+                }
             }
         }
     }
@@ -139,6 +149,7 @@ private:
     std::atomic<int> active_{0};
     std::atomic<int64_t> next_{0};
     std::atomic<bool> failed_{false};
+    std::exception_ptr failure_;  // the first chunk's exception, set by whoever sets failed_
     RangeFn fn_ = nullptr;
     void* ctx_ = nullptr;
     int64_t n_ = 0;
@@ -167,12 +178,16 @@ int thread_count() { return pool().size(); }
 }  // namespace llm
 
 extern "C" int llm_threads_set(int n) {
-    if (n < 1) {
-        unsigned cores = std::thread::hardware_concurrency();
-        n = cores == 0 ? 1 : (int)cores;
-    }
-    bool ok = llm::pool().resize(n);
-    return ok ? LLM_OK : LLM_ERR_THREADS;
+    return llm::guarded([&]() -> int {
+        if (n < 1) {
+            unsigned cores = std::thread::hardware_concurrency();
+            n = cores == 0 ? 1 : (int)cores;
+        }
+        bool ok = llm::pool().resize(n);
+        return ok ? LLM_OK : LLM_ERR_THREADS;
+    });
 }
 
-extern "C" int llm_threads_get(void) { return llm::pool().size(); }
+extern "C" int llm_threads_get(void) {
+    return llm::guarded_value(1, [] { return llm::pool().size(); });
+}

@@ -11,6 +11,7 @@ import dev.llmaccel.backend.RopeStyle;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.binding.cuda.CudaKernels;
 import dev.llmaccel.binding.cuda.CudaRuntime;
+import dev.llmaccel.memory.Tensors;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
@@ -111,11 +112,11 @@ public final class CudaBackend extends Backend {
                 throw new IllegalArgumentException("shape of " + dtype + " overflows a long");
             }
         }
-        DeviceStorage storage = DeviceStorage.allocate(dtype.bytesFor(elements), device);
+        DeviceMemory memory = DeviceMemory.allocate(dtype.bytesFor(elements), device);
         try {
-            return Tensor.wrap(storage, dtype, shape);
+            return Tensors.wrap(memory, dtype, shape);
         } catch (RuntimeException e) {
-            storage.close();
+            memory.free();
             throw e;
         }
     }
@@ -243,8 +244,9 @@ public final class CudaBackend extends Backend {
     /** Throws a NativeException with the CUDA runtime's message unless status is 0. */
     static void check(int status, String what) {
         if (status != 0) {
+            String detail = CudaRuntime.llm_cuda_error_detail();
             throw new NativeException(what + " failed: " + CudaRuntime.llm_cuda_error_string(status)
-                    + " (CUDA status " + status + ")", status);
+                    + " (CUDA status " + status + (detail.isEmpty() ? "" : ": " + detail) + ")", status);
         }
     }
 
