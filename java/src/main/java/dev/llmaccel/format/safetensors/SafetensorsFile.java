@@ -1,6 +1,7 @@
 package dev.llmaccel.format.safetensors;
 
 import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.llmaccel.format.ModelFormatException;
@@ -30,7 +31,8 @@ import java.util.Map;
 public final class SafetensorsFile implements AutoCloseable {
     /** The format's own limit on the header, which also bounds what a garbled length can make us read. */
     private static final long MAX_HEADER_BYTES = 100L << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict as the reference reader (serde_json): nothing but the padding's spaces after the object. */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private final Path path;
     private final MappedFile file;
