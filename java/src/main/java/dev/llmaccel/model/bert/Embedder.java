@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Sentence embeddings: texts in, L2-normalised vectors out, from a BERT encoder with mean pooling
+ * Sentence embeddings: texts in, L2-normalised vectors out (unless the options say otherwise), from a BERT encoder with mean pooling
  * over the attention mask.
  *
  * <pre>{@code
@@ -159,7 +159,7 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** The embedding of one text: dimension() values of unit length. */
+    /** The embedding of one text: dimension() values, of unit length unless the options say otherwise. */
     public float[] embed(String text) {
         Objects.requireNonNull(text, "text");
         return embedAll(List.of(text)).get(0);
@@ -239,7 +239,7 @@ public final class Embedder implements AutoCloseable {
         return s;
     }
 
-    /** Per text: its one window's vector, or the token-weighted mean of its windows; then unit length. */
+    /** Per text: its one window's vector, or the token-weighted mean of its windows; then unit length if the options ask. */
     private List<float[]> combine(int count, List<Window> windows) {
         float[][] sums = new float[count][];
         int[] windowCount = new int[count];
@@ -268,7 +268,7 @@ public final class Embedder implements AutoCloseable {
                     sums[t][c] /= weights[t];
                 }
             }
-            out.add(normalized(sums[t]));
+            out.add(options.normalize() ? normalized(sums[t]) : sums[t]);
         }
         return out;
     }

@@ -12,8 +12,11 @@ import java.util.Objects;
  * @param batchSize how many token windows run in one padded pass (texts are grouped by length first)
  * @param maxTokens tokens per input or window, [CLS] and [SEP] included; 0 means the model's own
  *     limit (its tokenizer.json's truncation length, else its positions)
+ * @param normalize whether vectors are scaled to unit length (sentence-transformers' last module for
+ *     all-MiniLM-L6-v2); without it a text's vector is its mean-pooled tokens (its windows' token-weighted mean)
  */
-public record EmbedderOptions(Backend backend, LongTextPolicy longTextPolicy, int batchSize, int maxTokens) {
+public record EmbedderOptions(Backend backend, LongTextPolicy longTextPolicy, int batchSize, int maxTokens,
+        boolean normalize) {
     public EmbedderOptions {
         Objects.requireNonNull(longTextPolicy, "longTextPolicy");
         if (batchSize < 1) {
@@ -24,8 +27,13 @@ public record EmbedderOptions(Backend backend, LongTextPolicy longTextPolicy, in
         }
     }
 
+    /** Options whose vectors are normalised. */
+    public EmbedderOptions(Backend backend, LongTextPolicy longTextPolicy, int batchSize, int maxTokens) {
+        this(backend, longTextPolicy, batchSize, maxTokens, true);
+    }
+
     /**
-     * The best backend, texts truncated to the model's limit, batches of 32: for
+     * The best backend, texts truncated to the model's limit, batches of 32, unit vectors: for
      * all-MiniLM-L6-v2 this is what LangChain4j's AllMiniLmL6V2EmbeddingModel computes.
      */
     public static EmbedderOptions defaults() {
@@ -33,18 +41,22 @@ public record EmbedderOptions(Backend backend, LongTextPolicy longTextPolicy, in
     }
 
     public EmbedderOptions withBackend(Backend b) {
-        return new EmbedderOptions(b, longTextPolicy, batchSize, maxTokens);
+        return new EmbedderOptions(b, longTextPolicy, batchSize, maxTokens, normalize);
     }
 
     public EmbedderOptions withLongTextPolicy(LongTextPolicy p) {
-        return new EmbedderOptions(backend, p, batchSize, maxTokens);
+        return new EmbedderOptions(backend, p, batchSize, maxTokens, normalize);
     }
 
     public EmbedderOptions withBatchSize(int n) {
-        return new EmbedderOptions(backend, longTextPolicy, n, maxTokens);
+        return new EmbedderOptions(backend, longTextPolicy, n, maxTokens, normalize);
     }
 
     public EmbedderOptions withMaxTokens(int n) {
-        return new EmbedderOptions(backend, longTextPolicy, batchSize, n);
+        return new EmbedderOptions(backend, longTextPolicy, batchSize, n, normalize);
+    }
+
+    public EmbedderOptions withNormalize(boolean on) {
+        return new EmbedderOptions(backend, longTextPolicy, batchSize, maxTokens, on);
     }
 }

@@ -55,6 +55,32 @@ class EmbedderTest {
     }
 
     @Test
+    void withoutNormalisationATextIsTheMeanOfItsTokens() throws IOException {
+        Path model = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
+        EmbedderOptions options = new EmbedderOptions(null, LongTextPolicy.TRUNCATE, 32, 0).withNormalize(false);
+        try (Backend backend = Backends.cpu(); Embedder e = Embedder.load(model, options.withBackend(backend))) {
+            int[] ids = e.model().tokenizer().encode("The cat sat on the mat.", true, false);
+            double[] mean = BERT.meanPooled(ids);
+            float[] expected = new float[mean.length];
+            for (int i = 0; i < mean.length; i++) {
+                expected[i] = (float) mean[i];
+            }
+            List<float[]> vs = e.embedAll(List.of("The cat sat on the mat.", "The cat sat on the mat."));
+            assertArrayEquals(expected, vs.get(0), 2e-5f);
+            assertArrayEquals(expected, vs.get(1), 2e-5f);
+            assertTrue(Math.abs(norm(vs.get(0)) - 1) > 1e-3, "the raw mean happens to have unit length: the test proves nothing");
+        }
+    }
+
+    private static double norm(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += (double) x * x;
+        }
+        return Math.sqrt(n);
+    }
+
+    @Test
     void longTextsAreCutBeforeContinuationPiecesAndAveragedByTokens() throws IOException {
         Path model = BERT.writeSafetensors(dir.resolve("st"), DType.F32, "");
         String text = "unbelievable ".repeat(10);  // 30 tokens: un ##believ ##able ...
