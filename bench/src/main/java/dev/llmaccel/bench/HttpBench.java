@@ -96,15 +96,8 @@ public final class HttpBench {
     record Answer(int completionTokens, long firstByteNanos, int chunks) {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> p = new HashMap<>(Map.of("shape", "smollm2-135m", "type", "Q8_0", "n", "1,8,32", "prompt", "128",
-                "gen", "128", "threads", "2", "passes", "3", "rounds", "1", "client", "socket"));
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            if (kv.length != 2 || !p.containsKey(kv[0])) {
-                throw new IllegalArgumentException("arguments are " + p.keySet() + " as key=value, got " + a);
-            }
-            p.put(kv[0], kv[1]);
-        }
+        Map<String, String> p = BenchArgs.parse(Map.of("shape", "smollm2-135m", "type", "Q8_0", "n", "1,8,32", "prompt", "128",
+                "gen", "128", "threads", "2", "passes", "3", "rounds", "1", "client", "socket"), args);
         int prompt = Integer.parseInt(p.get("prompt"));
         int gen = Integer.parseInt(p.get("gen"));
         int passes = Integer.parseInt(p.get("passes"));

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,16 +55,9 @@ public final class ServingBench {
     record Pass(int n, double aggregate, double generation, double[] ttft, double[] itl, EngineStats stats) {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> p = new HashMap<>(Map.of("shape", "smollm2-135m,llama-3.2-1b", "type", "Q8_0,Q4_0",
+        Map<String, String> p = BenchArgs.parse(Map.of("shape", "smollm2-135m,llama-3.2-1b", "type", "Q8_0,Q4_0",
                 "n", "1,2,4,8,16,32,64", "prompt", "128", "gen", "128", "threads", "2", "passes", "2", "warmup", "16",
-                "write", "false", "profile", "false"));
-        for (String a : args) {
-            String[] kv = a.split("=", 2);
-            if (kv.length != 2 || !p.containsKey(kv[0])) {
-                throw new IllegalArgumentException("arguments are " + p.keySet() + " as key=value, got " + a);
-            }
-            p.put(kv[0], kv[1]);
-        }
+                "write", "false", "profile", "false"), args);
         int prompt = Integer.parseInt(p.get("prompt"));
         int gen = Integer.parseInt(p.get("gen"));
         int passes = Integer.parseInt(p.get("passes"));
