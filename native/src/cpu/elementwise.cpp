@@ -1,10 +1,6 @@
-// Elementwise ops and softmax. Each op has a portable loop and an AVX2 one (elementwise_avx2.cpp),
-// chosen once per call by use_avx2(); GELU has an AVX-512 one too (elementwise_avx512.cpp).
-#include <cmath>
-
-#include "cpu_features.h"
-#include "elementwise_avx2.h"
-#include "elementwise_avx512.h"
+// Elementwise ops and softmax: the entry points, which split the work among the pool's threads
+// and run the kernels of the level in effect (elementwise_simd.cpp).
+#include "elementwise_simd.h"
 #include "llmaccel/elementwise.h"
 #include "thread_pool.h"
 
@@ -17,71 +13,33 @@ int64_t row_grain(int64_t d) { return 1 + kGrain / (d > 0 ? d : 1); }
 }  // namespace
 
 extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, int64_t d, int full) {
-    const bool simd = llm::use_avx2();
+    const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
     if (full) {
-        llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) {
-            if (simd) return llm::avx2::add(out + i0, a + i0, b + i0, i1 - i0);
-            for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
-        });
+        llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) { kern.add(out + i0, a + i0, b + i0, i1 - i0); });
     } else {
         llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) {
-                if (simd) {
-                    llm::avx2::add(out + r * d, a + r * d, b, d);
-                    continue;
-                }
-                for (int64_t c = 0; c < d; c++) out[r * d + c] = a[r * d + c] + b[c];
-            }
+            for (int64_t r = r0; r < r1; r++) kern.add(out + r * d, a + r * d, b, d);
         });
     }
     return LLM_OK;
 }
 
 extern "C" int llm_swiglu(float* out, const float* gate, const float* up, int64_t n) {
-    const bool simd = llm::use_avx2();
-    llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
-        if (simd) return llm::avx2::swiglu(out + i0, gate + i0, up + i0, i1 - i0);
-        for (int64_t i = i0; i < i1; i++) {
-            float g = gate[i];
-            out[i] = g / (1.0f + std::exp(-g)) * up[i];
-        }
-    });
+    const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
+    llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) { kern.swiglu(out + i0, gate + i0, up + i0, i1 - i0); });
     return LLM_OK;
 }
 
 extern "C" int llm_gelu(float* out, const float* x, int64_t n) {
-    const int level = llm::simd_level();
-    llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) {
-        if (level >= llm::kSimdAvx512) return llm::avx512::gelu(out + i0, x + i0, i1 - i0);
-        if (level >= llm::kSimdAvx2) return llm::avx2::gelu(out + i0, x + i0, i1 - i0);
-        for (int64_t i = i0; i < i1; i++) {
-            float v = x[i];
-            out[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
-        }
-    });
+    const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
+    llm::parallel_for(n, kGrain, [&](int64_t i0, int64_t i1) { kern.gelu(out + i0, x + i0, i1 - i0); });
     return LLM_OK;
 }
 
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
-    const bool simd = llm::use_avx2();
+    const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
     llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++) {
-            const float* xr = x + r * d;
-            float* y = out + r * d;
-            if (simd) {
-                llm::avx2::softmax_row(y, xr, d);
-                continue;
-            }
-            float max = -INFINITY;
-            for (int64_t c = 0; c < d; c++) max = xr[c] > max ? xr[c] : max;
-            double sum = 0;
-            for (int64_t c = 0; c < d; c++) {
-                y[c] = std::exp(xr[c] - max);
-                sum += y[c];
-            }
-            float inv = (float)(1.0 / sum);
-            for (int64_t c = 0; c < d; c++) y[c] *= inv;
-        }
+        for (int64_t r = r0; r < r1; r++) kern.softmax_row(out + r * d, x + r * d, d);
     });
     return LLM_OK;
 }

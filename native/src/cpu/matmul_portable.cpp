@@ -126,19 +126,6 @@ void dot_q6_k(float* out, int64_t out_stride, const char* x, int64_t x_stride, i
     }
 }
 
-// ---- 16-bit floats -------------------------------------------------------------------------------
-
-template <float (*Convert)(uint16_t)>
-void dot_half(float* out, int64_t out_stride, const char* x, int64_t x_stride, int nx, const void* w, int64_t k) {
-    const uint16_t* wh = static_cast<const uint16_t*>(w);
-    for (int r = 0; r < nx; r++) {
-        const float* xr = reinterpret_cast<const float*>(x + r * x_stride);
-        float acc = 0;
-        for (int64_t c = 0; c < k; c++) acc += Convert(wh[c]) * xr[c];
-        out[r * out_stride] = acc;
-    }
-}
-
 constexpr XFormat kFloat{XKind::kF32, 0, 1};
 constexpr XFormat kBlock32{XKind::kQ8Block32, 0, 1};
 constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
@@ -147,8 +134,6 @@ constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
 
 DotKernel dot_kernel_portable(int type) {
     switch (type) {
-        case LLM_TYPE_F16: return {kFloat, dot_half<fp16_to_float>};
-        case LLM_TYPE_BF16: return {kFloat, dot_half<bf16_to_float>};
         case LLM_TYPE_Q8_0: return {kBlock32, dot_block32<BlockQ8_0>};
         case LLM_TYPE_Q4_0: return {kBlock32, dot_block32<BlockQ4_0>};
         case LLM_TYPE_Q4_1: return {kBlock32, dot_block32<BlockQ4_1>};
@@ -157,7 +142,7 @@ DotKernel dot_kernel_portable(int type) {
         case LLM_TYPE_Q4_K: return {kSuperBlock, dot_k4<BlockQ4_K>};
         case LLM_TYPE_Q5_K: return {kSuperBlock, dot_k4<BlockQ5_K>};
         case LLM_TYPE_Q6_K: return {kSuperBlock, dot_q6_k};
-        default: return {kFloat, nullptr};  // F32: OpenBLAS
+        default: return {kFloat, nullptr};  // the float types: matmul_float_simd.cpp
     }
 }
 

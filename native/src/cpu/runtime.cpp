@@ -68,8 +68,6 @@ int simd_level() {
     return limit < supported ? limit : supported;
 }
 
-bool use_avx2() { return simd_level() >= kSimdAvx2; }
-
 }  // namespace llm
 
 extern "C" {
@@ -77,8 +75,6 @@ extern "C" {
 int llm_version(void) { return 100; }
 
 int llm_cpu_features(void) { return llm::cpu_features(); }
-
-void llm_cpu_simd_disable(int disable) { llm::g_simd_limit.store(disable != 0 ? llm::kSimdPortable : llm::kSimdAvx512); }
 
 int llm_cpu_simd_limit(int max_level) {
     if (max_level < llm::kSimdPortable) max_level = llm::kSimdPortable;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * The portable (non-SIMD) CPU kernels, which run on CPUs without AVX2/FMA/F16C: the op suite's
  * cases of the attention, norm, rope and elementwise families, and sampling, with the SIMD paths
- * switched off (llm_cpu_simd_disable), against ReferenceBackend.
+ * capped at the portable level (llm_cpu_simd_limit(0)), against ReferenceBackend.
  */
 class PortableKernelsTest {
     private static final List<String> FAMILIES = List.of("attention", "rmsnorm", "layernorm", "rope", "swiglu", "gelu",
@@ -28,12 +28,12 @@ class PortableKernelsTest {
     @BeforeAll
     static void portable() {
         CpuRuntime.load();
-        CpuRuntime.llm_cpu_simd_disable(1);
+        CpuRuntime.llm_cpu_simd_limit(0);
     }
 
     @AfterAll
     static void simd() {
-        CpuRuntime.llm_cpu_simd_disable(0);
+        CpuRuntime.llm_cpu_simd_limit(SimdLevelsTest.LEVELS.length - 1);
     }
 
     @TestFactory
