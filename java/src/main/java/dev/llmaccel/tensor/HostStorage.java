@@ -57,7 +57,7 @@ final class HostStorage extends Storage {
     }
 
     @Override
-    protected void release() {
+    void release() {
         releaser.run();
     }
 }

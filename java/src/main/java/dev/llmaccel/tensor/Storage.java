@@ -7,7 +7,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Closing is idempotent; after it, {@link #address()} and every read or write throw
  * {@link IllegalStateException}.
  *
- * <p>This class is for backends: the address it holds never appears in the public tensor API.
+ * <p>Only this package makes storage (host memory from the native allocator or a mapped file, and
+ * a backend's own allocations through {@code dev.llmaccel.memory}, which is not exported): the
+ * constructor is not public, so no code outside can make storage at an address of its choosing and
+ * hand it to a kernel.
  */
 public abstract class Storage implements AutoCloseable {
     private final Device device;
@@ -16,7 +19,7 @@ public abstract class Storage implements AutoCloseable {
     private final boolean writable;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    protected Storage(Device device, long address, long bytes, boolean writable) {
+    Storage(Device device, long address, long bytes, boolean writable) {
         this.device = device;
         this.address = address;
         this.bytes = bytes;
@@ -65,7 +68,7 @@ public abstract class Storage implements AutoCloseable {
     public abstract void write(long offset, float[] src);
 
     /** Frees the memory; called once, by the first {@link #close()}. */
-    protected abstract void release();
+    abstract void release();
 
     @Override
     public final void close() {
@@ -75,14 +78,14 @@ public abstract class Storage implements AutoCloseable {
     }
 
     /** Throws unless this storage may be written. */
-    protected final void checkWritable() {
+    final void checkWritable() {
         if (!writable) {
             throw new IllegalStateException("tensor memory is read-only (a mapped file)");
         }
     }
 
     /** Checks that [offset, offset + length) lies inside this storage. */
-    protected final void checkRange(long offset, long length) {
+    final void checkRange(long offset, long length) {
         checkOpen();
         if (offset < 0 || length < 0 || offset > bytes - length) {
             throw new IndexOutOfBoundsException(
