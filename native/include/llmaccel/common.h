@@ -96,13 +96,11 @@ int llm_version(void);
  */
 int llm_cpu_features(void);
 
-/* Forces the portable (non-SIMD) kernels when disable is non-zero: for tests of the fallback. */
-void llm_cpu_simd_disable(int disable);
-
 /*
  * Caps the instruction-set level of the kernels at max_level (0 = portable C++, 1 = AVX2/FMA/F16C,
  * 2 = AVX-512 F/BW/VL/VNNI/VBMI) so that tests can run every path this CPU has. A level the CPU
- * lacks is never used. Returns the level now in effect.
+ * lacks is never used. Returns the level now in effect. The one switch of the kernels' level: 0 runs
+ * the portable kernels alone.
  */
 int llm_cpu_simd_limit(int max_level);
 

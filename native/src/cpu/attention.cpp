@@ -18,7 +18,6 @@
 #include <vector>
 
 #include "attention_tile.h"
-#include "cpu_features.h"
 #include "llmaccel/attention.h"
 #include "status.h"
 #include "thread_pool.h"
@@ -38,62 +37,6 @@ constexpr int64_t kTileRows = 64;
 constexpr int64_t kMinSplitKeys = 512;
 // Tasks per thread that split-K aims at, so that a thread slowed by other load is made up for.
 constexpr int64_t kTasksPerThread = 4;
-
-// ---- portable tile kernels ------------------------------------------------------------------------
-
-void scores_portable(float* s, int64_t ld, const float* q, int64_t rows, const float* k, int64_t k_stride,
-                     int64_t keys, int64_t hd, const float*) {
-    for (int64_t r = 0; r < rows; r++) {
-        for (int64_t j = 0; j < keys; j++) {
-            const float* qr = q + r * hd;
-            const float* kr = k + j * k_stride;
-            float dot = 0.0f;
-            for (int64_t c = 0; c < hd; c++) dot += qr[c] * kr[c];
-            s[r * ld + j] = dot;
-        }
-    }
-}
-
-float exp_row_portable(float* x, int64_t n, float* max) {
-    float m = *max;
-    for (int64_t i = 0; i < n; i++) m = x[i] > m ? x[i] : m;
-    if (m == -INFINITY) {
-        std::fill(x, x + n, 0.0f);
-        return 0.0f;
-    }
-    *max = m;
-    float sum = 0.0f;
-    for (int64_t i = 0; i < n; i++) {
-        x[i] = std::exp(x[i] - m);
-        sum += x[i];
-    }
-    return sum;
-}
-
-void accumulate_portable(float* acc, const float* p, int64_t ld, int64_t rows, const float* v, int64_t v_stride,
-                         int64_t keys, int64_t hd) {
-    for (int64_t r = 0; r < rows; r++) {
-        float* a = acc + r * hd;
-        for (int64_t j = 0; j < keys; j++) {
-            const float pj = p[r * ld + j];
-            const float* vr = v + j * v_stride;
-            for (int64_t c = 0; c < hd; c++) a[c] += pj * vr[c];
-        }
-    }
-}
-
-const AttentionTileKernels kPortableKernels = {scores_portable, exp_row_portable, accumulate_portable};
-
-}  // namespace
-
-const AttentionTileKernels& attention_tile_kernels() {
-    const int level = simd_level();
-    return level >= kSimdAvx512 ? attention_tile_kernels_avx512()
-           : level >= kSimdAvx2 ? attention_tile_kernels_avx2()
-                                : kPortableKernels;
-}
-
-namespace {
 
 // ---- the plan -------------------------------------------------------------------------------------
 
@@ -318,7 +261,7 @@ void merge_partials(const Problem& pb, const Tiling& tl, const Partials& parts) 
 }
 
 void attention(const Problem& pb) {
-    const AttentionTileKernels& kern = attention_tile_kernels();
+    const AttentionTileKernels& kern = LLM_AT_LEVEL(kAttentionTileKernels);
     const int64_t group = pb.group();
     const int64_t wanted = kTasksPerThread * thread_count();
     Tiling tl;

@@ -1,7 +1,6 @@
-// The inner loops of attention over one tile of query rows × keys, shared by attention.cpp and
-// paged_attention.cpp. attention.cpp holds the portable version and its own bookkeeping (tiles,
-// visibility, online softmax, split-K merge); attention_avx2.cpp and attention_avx512.cpp hold the
-// SIMD versions; simd_level() chooses at run time.
+// The inner loops of attention over one tile of query rows × keys at every level (attention_simd.cpp,
+// compiled once per level; see isa.h), shared by attention.cpp (which holds the bookkeeping: tiles,
+// visibility, online softmax, split-K merge) and paged_attention.cpp.
 //
 // A "row" is one query head of one query: the rows of a tile are the heads of a GQA group for a
 // few consecutive queries, so each key and value row read from memory serves all of them.
@@ -9,6 +8,8 @@
 #define LLMACCEL_ATTENTION_TILE_H
 
 #include <cstdint>
+
+#include "isa.h"
 
 namespace llm {
 
@@ -27,15 +28,9 @@ struct AttentionTileKernels {
                        int64_t keys, int64_t head_dim);
 };
 
-// The kernels of the instruction-set level in effect (simd_level()). Each is deterministic: the
-// same arguments give the same bits, whatever other rows or threads do.
-const AttentionTileKernels& attention_tile_kernels();
-
-// The AVX2/FMA kernels; call only when use_avx2() is true.
-const AttentionTileKernels& attention_tile_kernels_avx2();
-
-// The AVX-512 kernels; call only when simd_level() >= kSimdAvx512.
-const AttentionTileKernels& attention_tile_kernels_avx512();
+// Each level's kernels are deterministic: the same arguments give the same bits, whatever other
+// rows or threads do.
+LLM_ISA_DECLARE(AttentionTileKernels, kAttentionTileKernels)
 
 }  // namespace llm
 

@@ -1,6 +1,7 @@
-// Run-time CPU feature checks. Kernels with an AVX2/FMA/F16C variant live in *_avx2.cpp files
-// (compiled with those flags alone) and are called only when use_avx2() says the CPU has them;
-// AVX-512 variants live in *_avx512.cpp files and are called only when simd_level() allows.
+// Run-time CPU feature checks and the kernels' instruction-set level. Kernels written once over
+// vec.h live in *_simd.cpp files, compiled once per level (isa.h picks a level's table); the
+// quantized dot kernels still have a file per level (matmul_avx2.cpp, matmul_avx512.cpp, compiled
+// with those flags alone), called only when simd_level() allows.
 #ifndef LLMACCEL_CPU_FEATURES_H
 #define LLMACCEL_CPU_FEATURES_H
 
@@ -25,9 +26,6 @@ enum SimdLevel { kSimdPortable = 0, kSimdAvx2 = 1, kSimdAvx512 = 2 };
 
 // The level the kernels use: the highest the CPU has, capped by llm_cpu_simd_limit (for tests).
 int simd_level();
-
-// True when the CPU has AVX2, FMA and F16C and the SIMD paths are not disabled for a test.
-bool use_avx2();
 
 }  // namespace llm
 

@@ -1,13 +1,10 @@
-// Elementwise ops and softmax. Each op has a portable loop and an AVX2 one (elementwise_avx2.cpp),
-// chosen once per call by use_avx2(); GELU has an AVX-512 one too (elementwise_avx512.cpp). The ops
-// of the elementwise family (Java's Op.isElementwise()) share one entry point and a table, below.
-#include <cmath>
+// Elementwise ops and softmax: the entry points, which split the work among the pool's threads and
+// run the kernels of the level in effect (elementwise_simd.cpp). The ops of the elementwise family
+// (Java's Op.isElementwise()) share one entry point and a table, below.
 #include <cstdint>
 #include <cstring>
 
-#include "cpu_features.h"
-#include "elementwise_avx2.h"
-#include "elementwise_avx512.h"
+#include "elementwise_simd.h"
 #include "llmaccel/elementwise.h"
 #include "status.h"
 #include "thread_pool.h"
@@ -25,21 +22,12 @@ constexpr int kMaxElementwiseInputs = 4;
 
 extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, int64_t d, int full) {
     return llm::guarded([&]() -> int {
-        const bool simd = llm::use_avx2();
+        const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
         if (full) {
-            llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) {
-                if (simd) return llm::avx2::add(out + i0, a + i0, b + i0, i1 - i0);
-                for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
-            });
+            llm::parallel_for(n * d, kGrain, [&](int64_t i0, int64_t i1) { kern.add(out + i0, a + i0, b + i0, i1 - i0); });
         } else {
             llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-                for (int64_t r = r0; r < r1; r++) {
-                    if (simd) {
-                        llm::avx2::add(out + r * d, a + r * d, b, d);
-                        continue;
-                    }
-                    for (int64_t c = 0; c < d; c++) out[r * d + c] = a[r * d + c] + b[c];
-                }
+                for (int64_t r = r0; r < r1; r++) kern.add(out + r * d, a + r * d, b, d);
             });
         }
         return LLM_OK;
@@ -48,25 +36,9 @@ extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, in
 
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
     return llm::guarded([&]() -> int {
-        const bool simd = llm::use_avx2();
+        const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
         llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) {
-                const float* xr = x + r * d;
-                float* y = out + r * d;
-                if (simd) {
-                    llm::avx2::softmax_row(y, xr, d);
-                    continue;
-                }
-                float max = -INFINITY;
-                for (int64_t c = 0; c < d; c++) max = xr[c] > max ? xr[c] : max;
-                double sum = 0;
-                for (int64_t c = 0; c < d; c++) {
-                    y[c] = std::exp(xr[c] - max);
-                    sum += y[c];
-                }
-                float inv = (float)(1.0 / sum);
-                for (int64_t c = 0; c < d; c++) y[c] *= inv;
-            }
+            for (int64_t r = r0; r < r1; r++) kern.softmax_row(out + r * d, x + r * d, d);
         });
         return LLM_OK;
     });
@@ -84,24 +56,11 @@ namespace {
 using ElementwiseRange = void (*)(float* out, const float* const* in, const float* scalars, int64_t i0, int64_t i1);
 
 void swiglu_range(float* out, const float* const* in, const float*, int64_t i0, int64_t i1) {
-    const float* gate = in[0];
-    const float* up = in[1];
-    if (llm::use_avx2()) return llm::avx2::swiglu(out + i0, gate + i0, up + i0, i1 - i0);
-    for (int64_t i = i0; i < i1; i++) {
-        float g = gate[i];
-        out[i] = g / (1.0f + std::exp(-g)) * up[i];
-    }
+    LLM_AT_LEVEL(kElementwiseKernels).swiglu(out + i0, in[0] + i0, in[1] + i0, i1 - i0);
 }
 
 void gelu_range(float* out, const float* const* in, const float*, int64_t i0, int64_t i1) {
-    const float* x = in[0];
-    const int level = llm::simd_level();
-    if (level >= llm::kSimdAvx512) return llm::avx512::gelu(out + i0, x + i0, i1 - i0);
-    if (level >= llm::kSimdAvx2) return llm::avx2::gelu(out + i0, x + i0, i1 - i0);
-    for (int64_t i = i0; i < i1; i++) {
-        float v = x[i];
-        out[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
-    }
+    LLM_AT_LEVEL(kElementwiseKernels).gelu(out + i0, in[0] + i0, i1 - i0);
 }
 
 // One multiply per element, memory-bound: the compiler's vectorization of the loop is enough at every level.
@@ -124,13 +83,13 @@ const ElementwiseKernel kElementwise[] = {
     {"scale", 1, 1, scale_range},
 };
 
-constexpr int kElementwiseKernels = sizeof(kElementwise) / sizeof(kElementwise[0]);
+constexpr int kElementwiseCount = sizeof(kElementwise) / sizeof(kElementwise[0]);
 
 }  // namespace
 
 extern "C" int llm_elementwise_find(const char* name) {
     return llm::guarded_value(-1, [&] {
-        for (int k = 0; k < kElementwiseKernels; k++) {
+        for (int k = 0; k < kElementwiseCount; k++) {
             if (std::strcmp(kElementwise[k].name, name) == 0) return k;
         }
         return -1;
@@ -140,7 +99,7 @@ extern "C" int llm_elementwise_find(const char* name) {
 extern "C" int llm_elementwise(int kernel, float* out, const int64_t* inputs, int n_inputs, const float* scalars,
                                int n_scalars, int64_t n) {
     return llm::guarded([&]() -> int {
-        if (kernel < 0 || kernel >= kElementwiseKernels) return LLM_ERR_UNSUPPORTED;
+        if (kernel < 0 || kernel >= kElementwiseCount) return LLM_ERR_UNSUPPORTED;
         const ElementwiseKernel& k = kElementwise[kernel];
         if (n_inputs != k.inputs || n_scalars != k.scalars || n_inputs > kMaxElementwiseInputs) return LLM_ERR_UNSUPPORTED;
         const float* in[kMaxElementwiseInputs];

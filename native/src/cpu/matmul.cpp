@@ -68,6 +68,10 @@ void prefetch(const char* p, int64_t bytes) {
 constexpr int64_t kGemmMinRows = 4;
 
 DotKernel select_kernel(int type) {
+    if (type == LLM_TYPE_F32 || type == LLM_TYPE_F16 || type == LLM_TYPE_BF16) {
+        const FloatDotKernels& f = LLM_AT_LEVEL(kFloatDotKernels);
+        return {{XKind::kF32, 0, 1}, type == LLM_TYPE_F32 ? f.f32 : type == LLM_TYPE_F16 ? f.f16 : f.bf16};
+    }
     const int level = simd_level();
     if (level >= kSimdAvx512) {
         DotKernel k = dot_kernel_avx512(type);

@@ -328,60 +328,6 @@ struct Q6KKernel {
     }
 };
 
-// ---- float weights: F32, F16 (vcvtph2ps), BF16 (shifted into the top half of an F32) ------------------
-
-struct LoadF32 {
-    static __m256 load8(const void* w, int64_t i) { return _mm256_loadu_ps(static_cast<const float*>(w) + i); }
-    static float load1(const void* w, int64_t i) { return static_cast<const float*>(w)[i]; }
-};
-struct LoadF16 {
-    static __m256 load8(const void* w, int64_t i) {
-        return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + i)));
-    }
-    static float load1(const void* w, int64_t i) { return _cvtsh_ss(static_cast<const uint16_t*>(w)[i]); }
-};
-struct LoadBF16 {
-    static __m256 load8(const void* w, int64_t i) {
-        __m128i h = _mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(w) + i));
-        return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
-    }
-    static float load1(const void* w, int64_t i) { return bf16_to_float(static_cast<const uint16_t*>(w)[i]); }
-};
-
-template <class Load>
-struct FloatKernel {
-    template <int NX>
-    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
-        // Two chains of FMAs in flight per row, for every row count: a row's sum must not depend
-        // on how many rows share the call (a batch gives each sequence the result it gets alone),
-        // and four rows of four chains would not fit in 16 registers.
-        constexpr int U = 2;
-        const float* xr[NX];
-        __m256 acc[NX][U];
-        for (int r = 0; r < NX; r++) {
-            xr[r] = reinterpret_cast<const float*>(x + r * x_stride);
-            for (int u = 0; u < U; u++) acc[r][u] = _mm256_setzero_ps();
-        }
-        int64_t c = 0;
-        for (; c + 8 * U <= k; c += 8 * U) {
-            for (int u = 0; u < U; u++) {
-                const __m256 wv = Load::load8(w, c + 8 * u);
-                for (int r = 0; r < NX; r++) acc[r][u] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xr[r] + c + 8 * u), acc[r][u]);
-            }
-        }
-        for (; c + 8 <= k; c += 8) {
-            const __m256 wv = Load::load8(w, c);
-            for (int r = 0; r < NX; r++) acc[r][0] = _mm256_fmadd_ps(wv, _mm256_loadu_ps(xr[r] + c), acc[r][0]);
-        }
-        for (int r = 0; r < NX; r++) {
-            for (int u = 1; u < U; u++) acc[r][0] = _mm256_add_ps(acc[r][0], acc[r][u]);
-            float sum = hsum(acc[r][0]);
-            for (int64_t t = c; t < k; t++) sum += Load::load1(w, t) * xr[r][t];
-            out[r * out_stride] = sum;
-        }
-    }
-};
-
 // ---- activation preparation: the same bytes as matmul.cpp's portable definition ---------------------
 
 int hsum_epi32(__m128i v) {
@@ -482,9 +428,7 @@ DotKernel kernel_for(T) {
     } else if constexpr (T::kActivation == XKind::kQ8K) {
         return {kSuperBlock, dot_rows<K4Kernel<std::is_same_v<Block, BlockQ5_K>>>};
     } else {
-        using Load = std::conditional_t<std::is_same_v<Block, float>, LoadF32,
-                                        std::conditional_t<std::is_same_v<Block, F16Value>, LoadF16, LoadBF16>>;
-        return {kFloat, dot_rows<FloatKernel<Load>>};
+        return {kFloat, nullptr};  // the float types: matmul_float_simd.cpp
     }
 }
 

@@ -13,7 +13,6 @@
 #include <type_traits>
 
 #include "matmul_kernels.h"
-#include "vec_math_avx512.h"
 #include "weight_types.h"
 
 // GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
@@ -400,56 +399,6 @@ struct Q6KKernel {
     }
 };
 
-// ---- 16-bit float weights: F16, BF16; 16 values per step, the tail through masked loads ------------
-// (F32 weights take the GEMM of sgemm_avx512.cpp at every row count on this level.)
-
-struct LoadF16 {
-    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
-        return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(m, static_cast<const uint16_t*>(w) + i));
-    }
-};
-struct LoadBF16 {
-    static __m512 load16(const void* w, int64_t i, __mmask16 m) {
-        __m256i h = _mm256_maskz_loadu_epi16(m, static_cast<const uint16_t*>(w) + i);
-        return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
-    }
-};
-
-template <class Load>
-struct FloatKernel {
-    template <int NX>
-    static void run(float* out, int64_t out_stride, const char* x, int64_t x_stride, const void* w, int64_t k) {
-        // Chains of FMAs in flight per row: the same for every row count, so that a row's sum
-        // does not depend on how many rows share the call (see Block32Kernel).
-        constexpr int U = 4;
-        const __mmask16 all = 0xffff;
-        const float* xr[NX];
-        __m512 acc[NX][U];
-        for (int r = 0; r < NX; r++) {
-            xr[r] = reinterpret_cast<const float*>(x + r * x_stride);
-            for (int u = 0; u < U; u++) acc[r][u] = _mm512_setzero_ps();
-        }
-        int64_t c = 0;
-        for (; c + 16 * U <= k; c += 16 * U) {
-            for (int u = 0; u < U; u++) {
-                const __m512 wv = Load::load16(w, c + 16 * u, all);
-                for (int r = 0; r < NX; r++) {
-                    acc[r][u] = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xr[r] + c + 16 * u), acc[r][u]);
-                }
-            }
-        }
-        for (; c < k; c += 16) {
-            const __mmask16 m = avx512::tail_mask(k - c);
-            const __m512 wv = Load::load16(w, c, m);
-            for (int r = 0; r < NX; r++) acc[r][0] = _mm512_fmadd_ps(wv, _mm512_maskz_loadu_ps(m, xr[r] + c), acc[r][0]);
-        }
-        for (int r = 0; r < NX; r++) {
-            for (int u = 1; u < U; u++) acc[r][0] = _mm512_add_ps(acc[r][0], acc[r][u]);
-            out[r * out_stride] = _mm512_reduce_add_ps(acc[r][0]);
-        }
-    }
-};
-
 constexpr XFormat kFloat{XKind::kF32, 0, 1};
 
 template <class Block>
@@ -471,12 +420,8 @@ DotKernel kernel_for(T) {
         return {kSuperBlock, dot_rows<Q6KKernel>};
     } else if constexpr (T::kActivation == XKind::kQ8K) {
         return {kSuperBlock, dot_rows<K4Kernel<std::is_same_v<Block, BlockQ5_K>>>};
-    } else if constexpr (std::is_same_v<Block, F16Value>) {
-        return {kFloat, dot_rows<FloatKernel<LoadF16>>};
-    } else if constexpr (std::is_same_v<Block, BF16Value>) {
-        return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
     } else {
-        return {kFloat, nullptr};  // F32: sgemm_avx512 at every row count
+        return {kFloat, nullptr};  // the float types: matmul_float_simd.cpp
     }
 }
 

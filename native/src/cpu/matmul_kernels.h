@@ -11,6 +11,7 @@
 
 #include <cstdint>
 
+#include "isa.h"
 #include "numeric_types.h"
 #include "weight_types.h"
 
@@ -117,8 +118,17 @@ static_assert(kMaxDotRows == 8, "the largest max_rows");
 using PrepareFn = void (*)(char* out, const float* row, int64_t k, const XFormat& f);
 void prepare_row_avx2(char* out, const float* row, int64_t k, const XFormat& f);
 
-// The kernel of each level for a weight type (any llm_type; F32 included), through
-// visit_weight_type; dot == nullptr for an id that is no weight type.
+// The float weight types' kernels of every level (matmul_float_simd.cpp), taking the F32 rows as
+// given (XKind::kF32), up to 4 rows a call; nullptr: the level leaves the type to a GEMM or BLAS.
+struct FloatDotKernels {
+    DotFn f32;
+    DotFn f16;
+    DotFn bf16;
+};
+LLM_ISA_DECLARE(FloatDotKernels, kFloatDotKernels)
+
+// The quantized types' kernel of each level for a weight type, through visit_weight_type;
+// dot == nullptr for the float types and for an id that is no weight type.
 DotKernel dot_kernel_portable(int type);
 DotKernel dot_kernel_avx2(int type);
 DotKernel dot_kernel_avx512(int type);

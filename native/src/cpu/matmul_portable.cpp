@@ -127,19 +127,6 @@ void dot_q6_k(float* out, int64_t out_stride, const char* x, int64_t x_stride, i
     }
 }
 
-// ---- 16-bit floats -------------------------------------------------------------------------------
-
-template <float (*Convert)(uint16_t)>
-void dot_half(float* out, int64_t out_stride, const char* x, int64_t x_stride, int nx, const void* w, int64_t k) {
-    const uint16_t* wh = static_cast<const uint16_t*>(w);
-    for (int r = 0; r < nx; r++) {
-        const float* xr = reinterpret_cast<const float*>(x + r * x_stride);
-        float acc = 0;
-        for (int64_t c = 0; c < k; c++) acc += Convert(wh[c]) * xr[c];
-        out[r * out_stride] = acc;
-    }
-}
-
 constexpr XFormat kFloat{XKind::kF32, 0, 1};
 constexpr XFormat kBlock32{XKind::kQ8Block32, 0, 1};
 constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
@@ -154,12 +141,8 @@ DotKernel kernel_for(T) {
         return {kSuperBlock, dot_q6_k};
     } else if constexpr (T::kActivation == XKind::kQ8K) {
         return {kSuperBlock, dot_k4<Block>};
-    } else if constexpr (std::is_same_v<Block, F16Value>) {
-        return {kFloat, dot_half<fp16_to_float>};
-    } else if constexpr (std::is_same_v<Block, BF16Value>) {
-        return {kFloat, dot_half<bf16_to_float>};
     } else {
-        return {kFloat, nullptr};  // F32: OpenBLAS
+        return {kFloat, nullptr};  // the float types: matmul_float_simd.cpp
     }
 }
 

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "attention_tile.h"
-#include "cpu_features.h"
 #include "llmaccel/paged_attention.h"
 #include "paged_attention_block.h"
 #include "status.h"
@@ -56,12 +55,7 @@ struct TaskState {
           l((size_t)group) {}
 };
 
-const PagedBlockKernels& block_kernels() {
-    const int level = simd_level();
-    return level >= kSimdAvx512 ? paged_block_kernels_avx512()
-           : level >= kSimdAvx2 ? paged_block_kernels_avx2()
-                                : paged_block_kernels_portable();
-}
+const PagedBlockKernels& block_kernels() { return LLM_AT_LEVEL(kPagedBlockKernels); }
 
 // Runs task (row, kv head kh, span) into st: st.m, st.l and st.acc hold its partial softmax.
 void run_span(const Problem& pb, const PagedBlockKernels& blocks, const AttentionTileKernels& tile, int64_t row,
@@ -111,7 +105,7 @@ void run_span(const Problem& pb, const PagedBlockKernels& blocks, const Attentio
 
 void paged_attention(const Problem& pb) {
     const PagedBlockKernels& blocks = block_kernels();
-    const AttentionTileKernels& tile = attention_tile_kernels();
+    const AttentionTileKernels& tile = LLM_AT_LEVEL(kAttentionTileKernels);
     const int64_t hd = pb.head_dim, group = pb.group();
     // Task t of row i: first[i] <= t < first[i + 1]; within a row, KV head major, span minor.
     std::vector<int64_t> first((size_t)pb.n + 1, 0);
@@ -173,12 +167,6 @@ void paged_attention(const Problem& pb) {
 }
 
 }  // namespace
-
-const PagedBlockKernels& paged_block_kernels_portable() {
-    static constexpr PagedBlockKernels kernels = PagedBlock<4>::kernels();
-    return kernels;
-}
-
 }  // namespace llm
 
 extern "C" int llm_paged_kv_write(float* k_pool, float* v_pool, const float* k, const float* v, const int32_t* slots,

@@ -1,14 +1,13 @@
 // Rotary position embedding. Angles are computed in double: positions reach 10^5 and more, where
 // float angles lose the low bits that make neighbouring positions distinct. The cosines and sines
-// are computed once per token and shared by its heads; the rotation has a portable loop and an
-// AVX2 one (rope_avx2.cpp), chosen once per call. Tokens sit at consecutive positions
+// are computed once per token and shared by its heads; the rotation is the kernel of the level in
+// effect (rope_simd.cpp), chosen once per call. Tokens sit at consecutive positions
 // (llm_rope) or at positions of their own (llm_rope_rows: rows of several sequences).
 #include <cmath>
 #include <vector>
 
-#include "cpu_features.h"
 #include "llmaccel/rope.h"
-#include "rope_avx2.h"
+#include "rope_simd.h"
 #include "status.h"
 #include "thread_pool.h"
 
@@ -18,7 +17,7 @@ namespace {
 template <class PositionOf>
 void rotate(float* x, int64_t n, int64_t heads, int64_t head_dim, int style, double theta, int64_t rot_dims,
             const float* freq_factors, PositionOf position_of) {
-    const bool simd = llm::use_avx2();
+    const llm::RopeKernels& kern = LLM_AT_LEVEL(kRopeKernels);
     const int64_t pairs = rot_dims / 2;
     std::vector<double> freq((size_t)pairs);
     for (int64_t i = 0; i < pairs; i++) {
@@ -35,18 +34,7 @@ void rotate(float* x, int64_t n, int64_t heads, int64_t head_dim, int style, dou
                 sn[(size_t)i] = (float)std::sin(a);
             }
             for (int64_t h = 0; h < heads; h++) {
-                float* v = x + (t * heads + h) * head_dim;
-                if (simd) {
-                    llm::avx2::rope_rotate(v, cs.data(), sn.data(), pairs, style);
-                    continue;
-                }
-                for (int64_t i = 0; i < pairs; i++) {
-                    int64_t i0 = style == LLM_ROPE_NORMAL ? 2 * i : i;
-                    int64_t i1 = style == LLM_ROPE_NORMAL ? 2 * i + 1 : i + pairs;
-                    float x0 = v[i0], x1 = v[i1];
-                    v[i0] = x0 * cs[(size_t)i] - x1 * sn[(size_t)i];
-                    v[i1] = x0 * sn[(size_t)i] + x1 * cs[(size_t)i];
-                }
+                kern.rotate(x + (t * heads + h) * head_dim, cs.data(), sn.data(), pairs, style);
             }
         }
     });

@@ -69,8 +69,6 @@ int simd_level() {
     return limit < supported ? limit : supported;
 }
 
-bool use_avx2() { return simd_level() >= kSimdAvx2; }
-
 }  // namespace llm
 
 extern "C" {
@@ -81,10 +79,6 @@ int llm_version(void) {
 
 int llm_cpu_features(void) {
     return llm::guarded_value(0, [] { return llm::cpu_features(); });
-}
-
-void llm_cpu_simd_disable(int disable) {
-    llm::guarded([&] { llm::g_simd_limit.store(disable != 0 ? llm::kSimdPortable : llm::kSimdAvx512); });
 }
 
 int llm_cpu_simd_limit(int max_level) {

@@ -16,14 +16,13 @@
 #include <cmath>
 #include <vector>
 
-#include "cpu_features.h"
 #include "llmaccel/sampling.h"
-#include "sampling_avx2.h"
+#include "sampling_simd.h"
 #include "status.h"
 
 namespace {
 
-constexpr int64_t kBlock = 64;          // tokens per block maximum (see max_value)
+constexpr int64_t kBlock = llm::kSampleBlock;  // tokens per block maximum (see max_value)
 constexpr double kFirstSpan = 8.0;      // nats below the maximum of the first try without top-k
 constexpr double kSlack = 1e-6;         // nats of margin on the min-p threshold, for rounding
 
@@ -114,37 +113,6 @@ struct Scratch {
     std::vector<double> p;
 };
 
-// ---- portable passes (sampling_avx2.cpp has the AVX2 ones) ---------------------------------------
-
-void logits_to_double_portable(double* l, const float* logits, int64_t n, double divisor) {
-    for (int64_t i = 0; i < n; i++) l[i] = (std::isnan(logits[i]) ? -INFINITY : (double)logits[i]) / divisor;
-}
-
-double max_value_portable(double* block_max, const double* l, int64_t n) {
-    double max = -INFINITY;
-    for (int64_t b0 = 0; b0 < n; b0 += kBlock) {
-        double m = -INFINITY;
-        for (int64_t i = b0; i < std::min(n, b0 + kBlock); i++) m = l[i] > m ? l[i] : m;
-        block_max[b0 / kBlock] = m;
-        max = m > max ? m : max;
-    }
-    return max;
-}
-
-double exp_sum_portable(const double* l, int64_t n, double max) {
-    double sum = 0;
-    for (int64_t i = 0; i < n; i++) sum += std::exp(l[i] - max);
-    return sum;
-}
-
-int64_t collect_portable(int32_t* ids, const double* l, int64_t n, double lo, double hi) {
-    int64_t count = 0;
-    for (int64_t i = 0; i < n; i++) {
-        if (l[i] >= lo && l[i] < hi) ids[count++] = (int32_t)i;
-    }
-    return count;
-}
-
 // ---- the steps -----------------------------------------------------------------------------------
 
 // Logit bias, then the penalties per distinct recent token, then the temperature (divisor), for
@@ -179,13 +147,12 @@ bool adjust(std::vector<double>& l, const float* logits, const int32_t* bias_ids
 
 // Appends the tokens with lo <= l < hi to sc.cand, sorted; every token (NaN included) when lo is
 // -inf and hi +inf. The caller appends ranges from the top down, so sc.cand stays sorted.
-void append_sorted(Scratch& sc, int64_t vocab, double lo, double hi, bool simd) {
+void append_sorted(Scratch& sc, int64_t vocab, double lo, double hi, const llm::SamplingKernels& kern) {
     int64_t count = vocab;
     if (lo == -INFINITY && hi == INFINITY) {
         for (int64_t i = 0; i < vocab; i++) sc.ids[(size_t)i] = (int32_t)i;
     } else {
-        count = simd ? llm::avx2::collect(sc.ids.data(), sc.l.data(), vocab, lo, hi)
-                     : collect_portable(sc.ids.data(), sc.l.data(), vocab, lo, hi);
+        count = kern.collect(sc.ids.data(), sc.l.data(), vocab, lo, hi);
     }
     const size_t start = sc.cand.size();
     sc.cand.resize(start + (size_t)count);
@@ -196,7 +163,7 @@ void append_sorted(Scratch& sc, int64_t vocab, double lo, double hi, bool simd) 
 int32_t sample(Scratch& sc, const float* logits, int64_t vocab, const int32_t* bias_ids, const float* bias_values,
                int64_t n_bias, const int32_t* recent, int64_t n_recent, float repetition_penalty,
                float frequency_penalty, float presence_penalty, const Settings& s) {
-    const bool simd = llm::use_avx2();
+    const llm::SamplingKernels& kern = LLM_AT_LEVEL(kSamplingKernels);
     const bool greedy = s.temperature == 0.0f;
     sc.l.resize((size_t)vocab);
     sc.block_max.resize((size_t)((vocab + kBlock - 1) / kBlock));
@@ -204,17 +171,11 @@ int32_t sample(Scratch& sc, const float* logits, int64_t vocab, const int32_t* b
     // Every token: logit / temperature in one pass; then the ones that bias and penalties touch
     // are redone step by step.
     const double divisor = greedy ? 1.0 : (double)s.temperature;
-    if (simd) {
-        llm::avx2::logits_to_double(sc.l.data(), logits, vocab, divisor);
-    } else {
-        logits_to_double_portable(sc.l.data(), logits, vocab, divisor);
-    }
+    kern.logits_to_double(sc.l.data(), logits, vocab, divisor);
     const bool has_nan = adjust(sc.l, logits, bias_ids, bias_values, n_bias, recent, n_recent, repetition_penalty,
                                 frequency_penalty, presence_penalty, divisor);
     const double* l = sc.l.data();
-    const double max = has_nan ? NAN
-                       : simd  ? llm::avx2::max_value(sc.block_max.data(), l, vocab)
-                               : max_value_portable(sc.block_max.data(), l, vocab);
+    const double max = has_nan ? NAN : kern.max_value(sc.block_max.data(), l, vocab);
 
     if (greedy) {  // the first largest logit; a NaN never wins, as in a plain "l[i] > l[best]" scan
         int64_t best = 0;
@@ -231,7 +192,7 @@ int32_t sample(Scratch& sc, const float* logits, int64_t vocab, const int32_t* b
     const int64_t keep0 = s.top_k > 0 ? std::min<int64_t>(s.top_k, vocab) : vocab;
     sc.cand.clear();
     if (has_nan || std::isinf(max)) {  // NaN or +inf: weights are not relative to a finite max; sort all
-        append_sorted(sc, vocab, -INFINITY, INFINITY, simd);
+        append_sorted(sc, vocab, -INFINITY, INFINITY, kern);
         double total = 0;
         for (int64_t i = 0; i < keep0; i++) total += weight(sc.cand[(size_t)i].logit, sc.cand[0].logit);
         return sc.cand[(size_t)finish(sc.cand, keep0, keep0, total, 0.0, s, sc.p)].id;
@@ -244,7 +205,7 @@ int32_t sample(Scratch& sc, const float* logits, int64_t vocab, const int32_t* b
             std::nth_element(bm.begin(), bm.begin() + (keep0 - 1), bm.end(), std::greater<double>());
             threshold = bm[(size_t)(keep0 - 1)];
         }
-        append_sorted(sc, vocab, threshold, INFINITY, simd);
+        append_sorted(sc, vocab, threshold, INFINITY, kern);
         double total = 0;  // the weight of the top-k, summed in their order
         for (int64_t i = 0; i < keep0; i++) total += weight(sc.cand[(size_t)i].logit, max);
         return sc.cand[(size_t)finish(sc.cand, keep0, keep0, total, 0.0, s, sc.p)].id;
@@ -252,15 +213,13 @@ int32_t sample(Scratch& sc, const float* logits, int64_t vocab, const int32_t* b
 
     // The whole vocabulary: its total weight (summed in id order) when top-p or the draw needs it.
     const bool needs_total = s.top_p < 1.0f || s.min_p == 0.0f;
-    const double total = !needs_total ? 0.0
-                         : simd       ? llm::avx2::exp_sum(l, vocab, max)
-                                      : exp_sum_portable(l, vocab, max);
+    const double total = needs_total ? kern.exp_sum(l, vocab, max) : 0.0;
     const double min_p_floor = s.min_p > 0.0f ? max + std::log((double)s.min_p) - kSlack : -INFINITY;
     double hi = INFINITY;  // sc.cand holds the tokens with l >= hi
     for (double span = kFirstSpan;; span *= 2) {
         double lo = std::max(max - span, min_p_floor);
         if (span > 1000.0) lo = -INFINITY;  // exp underflows past 745 nats: take everything
-        if (lo < hi) append_sorted(sc, vocab, lo, hi, simd);
+        if (lo < hi) append_sorted(sc, vocab, lo, hi, kern);
         hi = lo;
         const double beyond = lo == -INFINITY ? 0.0 : std::exp(lo - max);
         const int64_t chosen = finish(sc.cand, (int64_t)sc.cand.size(), keep0, total, beyond, s, sc.p);

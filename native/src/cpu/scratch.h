@@ -11,7 +11,7 @@ namespace llm {
 enum ScratchUse {
     kScratchActivations = 0,  // matmul: the prepared (quantized) activation rows
     kScratchGemm = 1,         // sgemm_avx512: packed weights
-    kScratchAttentionKeys = 2,  // attention_avx512: a transposed key tile
+    kScratchAttentionKeys = 2,  // attention_simd.cpp (16 lanes): a transposed key tile
     kScratchUses = 3
 };
 

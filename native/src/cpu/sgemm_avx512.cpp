@@ -19,10 +19,14 @@
 #include <utility>
 
 #include "sgemm.h"
-#include "vec_math_avx512.h"
 
 namespace llm {
 namespace {
+
+// Lanes [0, n) of a 16-lane vector (n clamped to [0, 16]): for masked stores of partial tiles.
+inline __mmask16 tail_mask(int64_t n) {
+    return n >= 16 ? (__mmask16)0xffff : n <= 0 ? (__mmask16)0 : (__mmask16)((1u << n) - 1);
+}
 
 constexpr int kRows = 12;     // activation rows of a tile
 constexpr int kCols = 32;     // weight rows (output columns) of a tile: two vectors of 16
@@ -100,8 +104,8 @@ void tile(float* out, int64_t out_stride, const float* const* rows, const float*
             acc[r][1] = _mm512_fmadd_ps(a, b1, acc[r][1]);
         }
     }
-    const __mmask16 m0 = avx512::tail_mask(nc);
-    const __mmask16 m1 = avx512::tail_mask(nc - 16);
+    const __mmask16 m0 = tail_mask(nc);
+    const __mmask16 m1 = tail_mask(nc - 16);
     for (int r = 0; r < R; r++) {
         float* o = out + r * out_stride;
         if (accumulate) {

@@ -22,8 +22,6 @@ public final class CpuRuntime {
 
     public static native int llm_cpu_features();
 
-    public static native void llm_cpu_simd_disable(int disable);
-
     public static native int llm_cpu_simd_limit(int maxLevel);
 
     public static native int llm_cpu_simd_level();
