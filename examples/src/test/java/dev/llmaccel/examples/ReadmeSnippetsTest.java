@@ -32,15 +32,17 @@ class ReadmeSnippetsTest {
     void everyJavaSnippetInTheReadmeIsAnExampleAndEveryExampleIsInTheReadme() throws IOException {
         Path root = SharedFiles.repositoryRoot();
         List<List<String>> snippets = javaBlocks(Files.readAllLines(root.resolve("README.md")));
-        List<Region> regions = regions(root.resolve("examples/src/main/java/dev/llmaccel/examples"));
+        List<Region> regions = new ArrayList<>(regions(root.resolve("examples/src/main/java/dev/llmaccel/examples")));
+        // The Spark snippet compiles in the spark module, which has Spark on its class path.
+        regions.addAll(regions(root.resolve("spark/src/test/java/dev/llmaccel/spark/examples")));
         assertFalse(snippets.isEmpty(), "README.md has no ```java blocks");
         List<Region> shown = new ArrayList<>();
         for (List<String> snippet : snippets) {
             List<String> imports = snippet.stream().filter(l -> l.startsWith("import ")).toList();
             List<String> code = snippet.stream().filter(l -> !l.startsWith("import ")).toList();
             Region match = regions.stream().filter(r -> r.lines().equals(code)).findFirst().orElse(null);
-            assertTrue(match != null, "README snippet is no example's code (examples/src/main/java/dev/llmaccel/examples,"
-                    + " between '// README: <title>' and '// README: end'):\n" + String.join("\n", code));
+            assertTrue(match != null, "README snippet is no example's code (examples/src/main/java/dev/llmaccel/examples"
+                    + " or spark/src/test/java/dev/llmaccel/spark/examples, between '// README: <title>' and '// README: end'):\n" + String.join("\n", code));
             for (String i : imports) {
                 assertTrue(match.imports().contains(i), match.file().getFileName() + " does not " + i);
             }
