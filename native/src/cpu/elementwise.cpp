@@ -62,12 +62,29 @@ extern "C" int llm_gelu(float* out, const float* x, int64_t n) {
     return LLM_OK;
 }
 
+namespace {
+
+// A row holding +inf: softmax's limit gives the +inf entries all the weight, shared evenly, where
+// exp(x - max) would be exp(inf - inf) = NaN. Returns false (and writes nothing) for other rows.
+// Here, not in the AVX2 file: a helper shared by translation units of different target flags
+// could be linked in its AVX2 form.
+bool one_hot_of_infinities(float* y, const float* x, int64_t d) {
+    int64_t count = 0;
+    for (int64_t c = 0; c < d; c++) count += x[c] == INFINITY ? 1 : 0;
+    if (count == 0) return false;
+    for (int64_t c = 0; c < d; c++) y[c] = x[c] == INFINITY ? 1.0f / (float)count : 0.0f;
+    return true;
+}
+
+}  // namespace
+
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
     const bool simd = llm::use_avx2();
     llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
         for (int64_t r = r0; r < r1; r++) {
             const float* xr = x + r * d;
             float* y = out + r * d;
+            if (one_hot_of_infinities(y, xr, d)) continue;
             if (simd) {
                 llm::avx2::softmax_row(y, xr, d);
                 continue;

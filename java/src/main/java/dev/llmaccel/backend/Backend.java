@@ -34,6 +34,15 @@ public abstract class Backend implements AutoCloseable {
      */
     public abstract boolean supports(Op op, DType dtype);
 
+    /**
+     * Bytes of this backend's device memory free for new buffers now, or -1 when unknown: the
+     * host's available memory here; a GPU backend answers its device's free memory. The default
+     * {@link MemoryLimit} of every cache and activation set.
+     */
+    public long availableMemory() {
+        return MemoryLimit.hostAvailable();
+    }
+
     /** A zero-filled tensor on this backend's device. */
     public abstract Tensor allocate(DType dtype, long... shape);
 
@@ -317,7 +326,10 @@ public abstract class Backend implements AutoCloseable {
         observe(Op.ADD, () -> addKernel(out, a, b, n, d, full), new long[] {n, d}, out, a, b);
     }
 
-    /** Softmax over the last dimension. */
+    /**
+     * Softmax over the last dimension. A row holding +inf gets its limit: the +inf entries share
+     * all the weight evenly, every other entry is 0 (not exp(inf - inf) = NaN).
+     */
     public final void softmax(Tensor out, Tensor x) {
         onDevice(out, x);
         writable(out);
@@ -546,6 +558,13 @@ public abstract class Backend implements AutoCloseable {
         int[] token = new int[1];
         observe(Op.SAMPLE, () -> token[0] = sampleKernel(logits, params, recentTokens, uniform, (int) vocab),
                 new long[] {vocab}, logits);
+        // Samplers count NaN as -inf, so they pick a NaN logit only when no logit is a number: a
+        // model that overflowed, which must not go on as token after token of id 0.
+        try (Tensor chosen = logits.rows(token[0], 1)) {
+            if (Float.isNaN(chosen.toFloatArray()[0])) {
+                throw new IllegalStateException("logits contain NaN: the model's weights or activations overflowed");
+            }
+        }
         return token[0];
     }
 

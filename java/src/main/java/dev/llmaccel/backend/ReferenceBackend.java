@@ -198,6 +198,16 @@ public final class ReferenceBackend extends Backend {
             for (int c = 0; c < d; c++) {
                 max = Math.max(max, xs[o + c]);
             }
+            if (max == Double.POSITIVE_INFINITY) {  // the limit: the +inf entries share all of it
+                int count = 0;
+                for (int c = 0; c < d; c++) {
+                    count += xs[o + c] == Float.POSITIVE_INFINITY ? 1 : 0;
+                }
+                for (int c = 0; c < d; c++) {
+                    ys[o + c] = xs[o + c] == Float.POSITIVE_INFINITY ? 1f / count : 0f;
+                }
+                continue;
+            }
             double sum = 0;
             for (int c = 0; c < d; c++) {
                 sum += Math.exp(xs[o + c] - max);

@@ -4,6 +4,8 @@ import dev.llmaccel.attention.Attention;
 import dev.llmaccel.attention.AttentionConfig;
 import dev.llmaccel.attention.KvCache;
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.MemoryLimit;
+import dev.llmaccel.backend.MemoryLimitException;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
@@ -43,6 +45,7 @@ public final class LlamaSession implements AutoCloseable {
         this.backend = backend;
         this.capacity = capacity;
         this.batchSize = batchSize;
+        checkMemory(c, backend, capacity, batchSize);
         this.tokens = new int[capacity];
         this.blocks = new Blocks(c, w, backend);
         this.attention = new Attention(backend, AttentionConfig.causal(c.heads(), c.kvHeads(), c.headDim()));
@@ -76,6 +79,24 @@ public final class LlamaSession implements AutoCloseable {
         this.logits = l;
         this.logitsRow = l.view(c.vocabSize());
         this.decodeRows = acts.rows(1);
+    }
+
+    /**
+     * Sizes the whole run state before any of it is allocated: a context the machine cannot hold
+     * is a {@link MemoryLimitException} here, not an OutOfMemoryError or a process the kernel kills
+     * halfway through zero-filling its cache.
+     */
+    private static void checkMemory(LlamaConfig c, Backend backend, int capacity, int batchSize) {
+        long bytes = MemoryLimit.sum(KvCache.bytes(c.layers(), 1, capacity, c.kvHeads(), c.headDim()),
+                Activations.bytes(c, batchSize), MemoryLimit.product(c.dim() + (long) c.vocabSize(), Float.BYTES));
+        String what = "a session of " + capacity + " tokens (KV cache of " + c.layers() + " layers, activations for "
+                + batchSize + " tokens)";
+        MemoryLimit.check(backend, bytes, what, "use a smaller context size");
+        long heap = Runtime.getRuntime().maxMemory();
+        if (4L * capacity > heap / 4) {  // the token list lives on the Java heap
+            throw new MemoryLimitException(what + " keeps its tokens in " + MemoryLimit.size(4L * capacity)
+                    + " of Java heap, more than a quarter of the " + MemoryLimit.size(heap) + " maximum: use a smaller context size");
+        }
     }
 
     /** The most tokens this session can hold. */
