@@ -674,8 +674,31 @@ public abstract class Backend implements AutoCloseable {
         return listener;
     }
 
-    /** Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer arguments. */
+    /**
+     * Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer
+     * arguments. The memory of every tensor is held live for the whole call ({@link
+     * dev.llmaccel.tensor.Storage#beginUse()}): a file another thread closes meanwhile is unmapped
+     * only after the kernel is done with it, and a tensor already closed fails here, before the kernel.
+     */
     private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        int held = 0;
+        try {
+            for (; held < tensors.length; held++) {
+                if (tensors[held] != null) {
+                    tensors[held].storage().beginUse();
+                }
+            }
+            observeLive(op, kernel, sizes, tensors);
+        } finally {
+            for (int i = 0; i < held; i++) {
+                if (tensors[i] != null) {
+                    tensors[i].storage().endUse();
+                }
+            }
+        }
+    }
+
+    private void observeLive(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
         OpListener l = listener;
         if (l == null) {
             kernel.run();

@@ -32,7 +32,9 @@ public final class LlamaSession implements AutoCloseable {
     private final int batchSize;
     private final int[] tokens;
     private int length;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Set while a call runs: a session belongs to one thread at a time. */
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Tensor normed;    // (1, dim) the last token after the final norm
     private final Tensor logits;    // (1, vocab)
@@ -139,6 +141,15 @@ public final class LlamaSession implements AutoCloseable {
      * @throws IllegalStateException when the tokens do not fit in the remaining context; nothing changes then
      */
     public Tensor forward(int... ids) {
+        enter();
+        try {
+            return forwardOwned(ids);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private Tensor forwardOwned(int... ids) {
         checkInput(ids);
         Activations.Rows last = null;
         int start = length;
@@ -170,6 +181,15 @@ public final class LlamaSession implements AutoCloseable {
      * @throws IllegalStateException when the tokens do not fit in the remaining context; nothing changes then
      */
     public Tensor forwardAll(int... ids) {
+        enter();
+        try {
+            return forwardAllOwned(ids);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private Tensor forwardAllOwned(int... ids) {
         checkInput(ids);
         int start = length;
         Tensor out = backend.allocate(DType.F32, ids.length, c.vocabSize());
@@ -192,11 +212,24 @@ public final class LlamaSession implements AutoCloseable {
 
     /** Forgets the tokens from position length on (keeps the first length), to reuse a shared prefix. */
     public void truncate(int newLength) {
-        checkOpen();
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
+        enter();
+        try {
+            checkOpen();
+            if (newLength < 0 || newLength > length) {
+                throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
+            }
+            rewind(newLength);
+        } finally {
+            busy.set(false);
         }
-        rewind(newLength);
+    }
+
+    /** Marks the session busy for this thread's call; another thread's call in flight is an exception. */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("the session is in use by another thread: a LlamaSession belongs to one"
+                    + " thread at a time (give each thread a session of its own)");
+        }
     }
 
     /** Forgets every token. */
@@ -270,6 +303,9 @@ public final class LlamaSession implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
+        }
+        if (w.isClosed()) {
+            throw new IllegalStateException("the model is closed: its sessions cannot run");
         }
     }
 }

@@ -45,6 +45,7 @@ final class LlamaWeights implements AutoCloseable {
     final Tensor output;         // (vocab, dim); the embedding table when tied
     private final List<Tensor> owned;
     private final long bytes;
+    private volatile boolean closed;
 
     private LlamaWeights(Tensor tokenEmbedding, Layer[] layers, Tensor outputNorm, Tensor output, List<Tensor> owned,
             long bytes) {
@@ -129,8 +130,14 @@ final class LlamaWeights implements AutoCloseable {
         return bytes - tokenEmbedding.bytes() + tokenEmbedding.bytes() / tokenEmbedding.dim(0);
     }
 
+    /** Whether {@link #close()} ran: the model is closed, and its sessions must not run. */
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         owned.forEach(Tensor::close);
     }
 
