@@ -19,15 +19,32 @@
 extern "C" {
 #endif
 
-/* Status codes returned by every function that can fail. */
+/*
+ * Status codes returned by every function that can fail. Every function runs inside one guard
+ * that turns a C++ exception into the code of its kind (OUT_OF_MEMORY, INVALID_ARGUMENT,
+ * INTERNAL, UNKNOWN), so none throws across this boundary; llm_error_detail says what it was.
+ */
 enum llm_status {
     LLM_OK = 0,
-    LLM_ERR_OUT_OF_MEMORY = 1,   /* a host or device allocation failed */
-    LLM_ERR_THREADS = 2,         /* the thread pool could not start a worker */
-    LLM_ERR_UNSUPPORTED = 3,     /* this build or this CPU has no kernel for the request */
-    LLM_ERR_IO = 4,              /* a file could not be opened or mapped */
-    LLM_ERR_DEVICE = 5           /* a device call failed; see the device's own error string */
+    LLM_ERR_OUT_OF_MEMORY = 1,     /* a host or device allocation failed (std::bad_alloc) */
+    LLM_ERR_THREADS = 2,           /* the thread pool could not start a worker */
+    LLM_ERR_UNSUPPORTED = 3,       /* this build or this CPU has no kernel for the request */
+    LLM_ERR_IO = 4,                /* a file could not be opened or mapped */
+    LLM_ERR_DEVICE = 5,            /* a device call failed; see the device's own error string */
+    LLM_ERR_INVALID_ARGUMENT = 6,  /* an argument the Java checks let through (std::logic_error) */
+    LLM_ERR_INTERNAL = 7,          /* the library failed (std::runtime_error, any other std::exception) */
+    LLM_ERR_UNKNOWN = 8            /* something was thrown that is not a std::exception */
 };
+
+/* The message for a status code (a static string; "unknown status" for a code not above). */
+const char* llm_status_string(int status);
+
+/*
+ * The what() of the last C++ exception that a function of this library turned into a status on
+ * the calling thread: "" when its last call that returns a status threw nothing (truncated to
+ * 255 bytes). Valid until the thread's next call.
+ */
+const char* llm_error_detail(void);
 
 /*
  * Element types. The values are GGML's type ids so that GGUF tensors map without a table.
@@ -46,6 +63,13 @@ enum llm_type {
     LLM_TYPE_Q6_K = 14,   /* 256 elements: 210 bytes */
     LLM_TYPE_BF16 = 30
 };
+
+/*
+ * Elements per block and bytes per block of an llm_type (1 and the element's bytes for F32, F16
+ * and BF16); 0 for an id that is no llm_type. The library's own table, for the binding's checks.
+ */
+int llm_type_block_size(int type);
+int llm_type_block_bytes(int type);
 
 /*
  * Values of the int arguments that choose a variant of an op. The Java binding reads these names

@@ -27,12 +27,25 @@ extern "C" {
 
 /* ---- errors --------------------------------------------------------------------------------- */
 
-#define LLM_CUDA_ERR_INTERNAL 10000     /* host code failed unexpectedly (a C++ exception) */
-#define LLM_CUDA_ERR_UNSUPPORTED 10001  /* no kernel for this type, shape or engine */
-#define LLM_CUDA_ERR_CUBLAS 11000       /* 11000 + cublasStatus_t: a cuBLAS call failed */
+/*
+ * The library's own codes. Every function runs inside one guard (as the CPU library's do) that
+ * turns a C++ exception in host code into the code of its kind; llm_cuda_error_detail says what.
+ */
+#define LLM_CUDA_ERR_INTERNAL 10000             /* host code failed (std::runtime_error, any other std::exception) */
+#define LLM_CUDA_ERR_UNSUPPORTED 10001          /* no kernel for this type, shape or engine */
+#define LLM_CUDA_ERR_HOST_OUT_OF_MEMORY 10002   /* a host allocation failed (std::bad_alloc) */
+#define LLM_CUDA_ERR_INVALID_ARGUMENT 10003     /* an argument the Java checks let through (std::logic_error) */
+#define LLM_CUDA_ERR_UNKNOWN 10004              /* something was thrown that is not a std::exception */
+#define LLM_CUDA_ERR_CUBLAS 11000               /* 11000 + cublasStatus_t: a cuBLAS call failed */
 
 /* The message for any code these functions return (a static string). */
 const char* llm_cuda_error_string(int code);
+
+/*
+ * The what() of the last C++ exception that a function of this library turned into a status on
+ * the calling thread (truncated to 255 bytes; "" when there was none).
+ */
+const char* llm_cuda_error_detail(void);
 
 /* ---- devices -------------------------------------------------------------------------------- */
 

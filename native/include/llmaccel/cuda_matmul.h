@@ -23,6 +23,12 @@ int llm_cuda_matmul(llm_cuda_context* ctx,
                     const void* w,    /* (m, k) of type w_type */
                     int w_type, int64_t n, int64_t k, int64_t m);
 
+/*
+ * 1 when llm_cuda_matmul and llm_cuda_embedding_rows read weights of this llm_type, 0 when they
+ * answer LLM_CUDA_ERR_UNSUPPORTED (the Java backend runs those on the CPU).
+ */
+int llm_cuda_weight_type_supported(int type);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,11 +14,16 @@ int llm_add(float* out,       /* (n, d) */
             const float* b,   /* (n, d) or (d) */
             int64_t n, int64_t d, int full);
 
-/* out = silu(gate) * up = gate / (1 + exp(-gate)) * up */
-int llm_swiglu(float* out, const float* gate, const float* up, int64_t n /* elements */);
+/* The elementwise family (out = f(inputs, scalars) element by element, all F32 of n elements, out
+ * may alias any input exactly): the index of the kernel named name (an op's name in lower case,
+ * "swiglu"), or -1 when this library has none. */
+int llm_elementwise_find(const char* name);
 
-/* out = 0.5 * x * (1 + erf(x / sqrt(2))) */
-int llm_gelu(float* out, const float* x, int64_t n /* elements */);
+/* Runs elementwise kernel `kernel` (from llm_elementwise_find) over n elements; inputs holds the
+ * addresses of its n_inputs input arrays. LLM_ERR_UNSUPPORTED for an unknown kernel or counts of
+ * inputs or scalars other than its own. */
+int llm_elementwise(int kernel, float* out, const int64_t* inputs, int n_inputs, const float* scalars,
+                    int n_scalars, int64_t n);
 
 /* Softmax over each row. */
 int llm_softmax(float* out,       /* (n, d) */

@@ -367,8 +367,8 @@ extern "C" int llm_attention(float* out, const float* q, const float* k, const f
                              int64_t batch, int64_t nq, int64_t heads, int64_t kv_heads, int64_t head_dim,
                              int64_t capacity, int64_t kv_len, int64_t q_pos, float scale, int causal,
                              int64_t window) {
-    if (batch <= 0 || nq <= 0 || heads <= 0 || kv_heads <= 0 || head_dim <= 0) return LLM_OK;  // nothing to compute
     return llm::guarded([&] {
+        if (batch <= 0 || nq <= 0 || heads <= 0 || kv_heads <= 0 || head_dim <= 0) return;  // nothing to compute
         llm::attention({out, q, k, v, mask, batch, nq, heads, kv_heads, head_dim, capacity, kv_len, q_pos, scale,
                         causal != 0, window});
     });

@@ -5,5 +5,8 @@
 #include <cblas.h>
 
 #include "llmaccel/common.h"
+#include "status.h"
 
-extern "C" const char* llm_blas_core(void) { return openblas_get_corename(); }
+extern "C" const char* llm_blas_core(void) {
+    return llm::guarded_value<const char*>("unknown", [] { return openblas_get_corename(); });
+}

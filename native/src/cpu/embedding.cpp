@@ -9,15 +9,17 @@
 
 extern "C" int llm_embedding_rows(float* out, const void* table, int table_type, const int32_t* ids,
                                   int64_t n, int64_t d) {
-    const int64_t row_bytes = llm::type_bytes(table_type, d);
-    if (llm::type_block_size(table_type) == 0) return LLM_ERR_UNSUPPORTED;
-    llm::parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
-        for (int64_t i = i0; i < i1; i++) {
-            const char* row = static_cast<const char*>(table) + ids[i] * row_bytes;
-            llm::dequantize_row(table_type, row, out + i * d, d);
-        }
+    return llm::guarded([&]() -> int {
+        const int64_t row_bytes = llm::type_bytes(table_type, d);
+        if (llm::type_block_size(table_type) == 0) return LLM_ERR_UNSUPPORTED;
+        llm::parallel_for(n, 1, [&](int64_t i0, int64_t i1) {
+            for (int64_t i = i0; i < i1; i++) {
+                const char* row = static_cast<const char*>(table) + ids[i] * row_bytes;
+                llm::dequantize_row(table_type, row, out + i * d, d);
+            }
+        });
+        return LLM_OK;
     });
-    return LLM_OK;
 }
 
 extern "C" int llm_pool(float* out, const float* x, const int32_t* mask, int mode, int64_t batch,
@@ -55,14 +57,16 @@ extern "C" int llm_pool(float* out, const float* x, const int32_t* mask, int mod
 }
 
 extern "C" int llm_l2_normalize(float* out, const float* x, int64_t n, int64_t d) {
-    llm::parallel_for(n, 16, [&](int64_t r0, int64_t r1) {
-        for (int64_t r = r0; r < r1; r++) {
-            const float* xr = x + r * d;
-            double ss = 0;
-            for (int64_t c = 0; c < d; c++) ss += (double)xr[c] * xr[c];
-            float inv = ss > 0 ? (float)(1.0 / std::sqrt(ss)) : 0.0f;
-            for (int64_t c = 0; c < d; c++) out[r * d + c] = xr[c] * inv;
-        }
+    return llm::guarded([&]() -> int {
+        llm::parallel_for(n, 16, [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; r++) {
+                const float* xr = x + r * d;
+                double ss = 0;
+                for (int64_t c = 0; c < d; c++) ss += (double)xr[c] * xr[c];
+                float inv = ss > 0 ? (float)(1.0 / std::sqrt(ss)) : 0.0f;
+                for (int64_t c = 0; c < d; c++) out[r * d + c] = xr[c] * inv;
+            }
+        });
+        return LLM_OK;
     });
-    return LLM_OK;
 }

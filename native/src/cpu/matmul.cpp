@@ -223,13 +223,13 @@ void matmul_f32_rows(float* out, const float* x, const float* w, int64_t n, int6
 }  // namespace llm
 
 extern "C" int llm_matmul(float* out, const float* x, const void* w, int w_type, int64_t n, int64_t k, int64_t m) {
-    if (llm::type_block_size(w_type) == 0) return LLM_ERR_UNSUPPORTED;
-    if (n == 0 || m == 0) return LLM_OK;
-    if (k == 0) {
-        for (int64_t i = 0; i < n * m; i++) out[i] = 0.0f;
-        return LLM_OK;
-    }
-    return llm::guarded([&] {
+    return llm::guarded([&]() -> int {
+        if (llm::type_block_size(w_type) == 0) return LLM_ERR_UNSUPPORTED;
+        if (n == 0 || m == 0) return LLM_OK;
+        if (k == 0) {
+            for (int64_t i = 0; i < n * m; i++) out[i] = 0.0f;
+            return LLM_OK;
+        }
         llm::DotKernel kernel = llm::select_kernel(w_type);
         if (w_type == LLM_TYPE_F32 && (kernel.dot == nullptr || n >= llm::kGemmMinRows ||
                                        llm::simd_level() >= llm::kSimdAvx512)) {
@@ -237,5 +237,6 @@ extern "C" int llm_matmul(float* out, const float* x, const void* w, int w_type,
         } else {
             llm::matmul_kernels(out, x, w, w_type, n, k, m, kernel);
         }
+        return LLM_OK;
     });
 }

@@ -10,8 +10,8 @@
 
 #include <type_traits>
 
-#include "llmaccel/common.h"
 #include "matmul_kernels.h"
+#include "weight_types.h"
 
 namespace llm {
 namespace {
@@ -469,6 +469,25 @@ constexpr XFormat nibble_format() {
     return {XKind::kQ8Block32, NibbleTraits<Block>::kOffset, 2};
 }
 
+// This level's kernel for weight type T (weight_types.h), by the activations it takes.
+template <class T>
+DotKernel kernel_for(T) {
+    using Block = typename T::Block;
+    if constexpr (std::is_same_v<Block, BlockQ8_0>) {
+        return {{XKind::kQ8Block32, 0, 1}, dot_rows<Q8_0Kernel>};
+    } else if constexpr (T::kActivation == XKind::kQ8Block32) {
+        return {nibble_format<Block>(), dot_rows<NibbleKernel<Block>>};
+    } else if constexpr (std::is_same_v<Block, BlockQ6_K>) {
+        return {kSuperBlock, dot_rows<Q6KKernel>};
+    } else if constexpr (T::kActivation == XKind::kQ8K) {
+        return {kSuperBlock, dot_rows<K4Kernel<std::is_same_v<Block, BlockQ5_K>>>};
+    } else {
+        using Load = std::conditional_t<std::is_same_v<Block, float>, LoadF32,
+                                        std::conditional_t<std::is_same_v<Block, F16Value>, LoadF16, LoadBF16>>;
+        return {kFloat, dot_rows<FloatKernel<Load>>};
+    }
+}
+
 }  // namespace
 
 void prepare_row_avx2(char* out, const float* row, int64_t k, const XFormat& f) {
@@ -480,20 +499,9 @@ void prepare_row_avx2(char* out, const float* row, int64_t k, const XFormat& f) 
 }
 
 DotKernel dot_kernel_avx2(int type) {
-    switch (type) {
-        case LLM_TYPE_F32: return {kFloat, dot_rows<FloatKernel<LoadF32>>};
-        case LLM_TYPE_F16: return {kFloat, dot_rows<FloatKernel<LoadF16>>};
-        case LLM_TYPE_BF16: return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
-        case LLM_TYPE_Q8_0: return {{XKind::kQ8Block32, 0, 1}, dot_rows<Q8_0Kernel>};
-        case LLM_TYPE_Q4_0: return {nibble_format<BlockQ4_0>(), dot_rows<NibbleKernel<BlockQ4_0>>};
-        case LLM_TYPE_Q4_1: return {nibble_format<BlockQ4_1>(), dot_rows<NibbleKernel<BlockQ4_1>>};
-        case LLM_TYPE_Q5_0: return {nibble_format<BlockQ5_0>(), dot_rows<NibbleKernel<BlockQ5_0>>};
-        case LLM_TYPE_Q5_1: return {nibble_format<BlockQ5_1>(), dot_rows<NibbleKernel<BlockQ5_1>>};
-        case LLM_TYPE_Q4_K: return {kSuperBlock, dot_rows<K4Kernel<false>>};
-        case LLM_TYPE_Q5_K: return {kSuperBlock, dot_rows<K4Kernel<true>>};
-        case LLM_TYPE_Q6_K: return {kSuperBlock, dot_rows<Q6KKernel>};
-        default: return {kFloat, nullptr};
-    }
+    DotKernel kernel{kFloat, nullptr};
+    visit_weight_type(type, [&](auto t) { kernel = kernel_for(t); });
+    return kernel;
 }
 
 }  // namespace llm

@@ -12,9 +12,9 @@
 
 #include <type_traits>
 
-#include "llmaccel/common.h"
 #include "matmul_kernels.h"
 #include "vec_math_avx512.h"
+#include "weight_types.h"
 
 // GCC 12's AVX-512 headers start some intrinsics from an "undefined" register and then warn about
 // it; the warning is about the headers, not about this file.
@@ -459,22 +459,33 @@ DotKernel block32_kernel() {
     return {{XKind::kQ8Block32, T::kOffset, T::kUnit == 4 ? 4 : 1}, dot_rows<Block32Kernel<Block>, 8>, 8};
 }
 
+constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
+
+// This level's kernel for weight type T (weight_types.h), by the activations it takes.
+template <class T>
+DotKernel kernel_for(T) {
+    using Block = typename T::Block;
+    if constexpr (T::kActivation == XKind::kQ8Block32) {
+        return block32_kernel<Block>();
+    } else if constexpr (std::is_same_v<Block, BlockQ6_K>) {
+        return {kSuperBlock, dot_rows<Q6KKernel>};
+    } else if constexpr (T::kActivation == XKind::kQ8K) {
+        return {kSuperBlock, dot_rows<K4Kernel<std::is_same_v<Block, BlockQ5_K>>>};
+    } else if constexpr (std::is_same_v<Block, F16Value>) {
+        return {kFloat, dot_rows<FloatKernel<LoadF16>>};
+    } else if constexpr (std::is_same_v<Block, BF16Value>) {
+        return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
+    } else {
+        return {kFloat, nullptr};  // F32: sgemm_avx512 at every row count
+    }
+}
+
 }  // namespace
 
 DotKernel dot_kernel_avx512(int type) {
-    switch (type) {
-        case LLM_TYPE_F16: return {kFloat, dot_rows<FloatKernel<LoadF16>>};
-        case LLM_TYPE_BF16: return {kFloat, dot_rows<FloatKernel<LoadBF16>>};
-        case LLM_TYPE_Q8_0: return block32_kernel<BlockQ8_0>();
-        case LLM_TYPE_Q4_0: return block32_kernel<BlockQ4_0>();
-        case LLM_TYPE_Q4_1: return block32_kernel<BlockQ4_1>();
-        case LLM_TYPE_Q5_0: return block32_kernel<BlockQ5_0>();
-        case LLM_TYPE_Q5_1: return block32_kernel<BlockQ5_1>();
-        case LLM_TYPE_Q4_K: return {{XKind::kQ8K, 0, 1}, dot_rows<K4Kernel<false>>};
-        case LLM_TYPE_Q5_K: return {{XKind::kQ8K, 0, 1}, dot_rows<K4Kernel<true>>};
-        case LLM_TYPE_Q6_K: return {{XKind::kQ8K, 0, 1}, dot_rows<Q6KKernel>};
-        default: return {kFloat, nullptr};
-    }
+    DotKernel kernel{kFloat, nullptr};
+    visit_weight_type(type, [&](auto t) { kernel = kernel_for(t); });
+    return kernel;
 }
 
 }  // namespace llm

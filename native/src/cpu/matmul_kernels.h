@@ -12,6 +12,7 @@
 #include <cstdint>
 
 #include "numeric_types.h"
+#include "weight_types.h"
 
 namespace llm {
 
@@ -20,14 +21,8 @@ namespace llm {
 constexpr int kMaxDotRows = 8;
 
 // How a kernel wants the activations prepared.
-enum class XKind {
-    kF32,        // the F32 row as given
-    kQ8Block32,  // 32-value blocks: Q8Block32Row below
-    kQ8K         // 256-value blocks: BlockQ8K
-};
-
 struct XFormat {
-    XKind kind;
+    XKind kind;  // the weight type's kActivation (weight_types.h)
     // kQ8Block32 only:
     int offset;      // the weights' offset that corr pays for; 0: no corr array (see Q8Block32Row)
     int interleave;  // 1, 2 or 4: groups of this many blocks store all their values 0..15, block
@@ -122,7 +117,8 @@ static_assert(kMaxDotRows == 8, "the largest max_rows");
 using PrepareFn = void (*)(char* out, const float* row, int64_t k, const XFormat& f);
 void prepare_row_avx2(char* out, const float* row, int64_t k, const XFormat& f);
 
-// The kernel of each level for a weight type (any llm_type; F32 included).
+// The kernel of each level for a weight type (any llm_type; F32 included), through
+// visit_weight_type; dot == nullptr for an id that is no weight type.
 DotKernel dot_kernel_portable(int type);
 DotKernel dot_kernel_avx2(int type);
 DotKernel dot_kernel_avx512(int type);

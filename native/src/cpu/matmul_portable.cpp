@@ -1,9 +1,10 @@
 // Portable dot kernels: plain C++ for CPUs without AVX2 (and the readable definition of what the
 // SIMD kernels compute). Activations come in natural order without correction lanes.
 
-#include "llmaccel/common.h"
+#include <type_traits>
+
 #include "matmul_kernels.h"
-#include "numeric_types.h"
+#include "weight_types.h"
 
 namespace llm {
 namespace {
@@ -143,22 +144,31 @@ constexpr XFormat kFloat{XKind::kF32, 0, 1};
 constexpr XFormat kBlock32{XKind::kQ8Block32, 0, 1};
 constexpr XFormat kSuperBlock{XKind::kQ8K, 0, 1};
 
+// This level's kernel for weight type T (weight_types.h), by the activations it takes.
+template <class T>
+DotKernel kernel_for(T) {
+    using Block = typename T::Block;
+    if constexpr (T::kActivation == XKind::kQ8Block32) {
+        return {kBlock32, dot_block32<Block>};
+    } else if constexpr (std::is_same_v<Block, BlockQ6_K>) {
+        return {kSuperBlock, dot_q6_k};
+    } else if constexpr (T::kActivation == XKind::kQ8K) {
+        return {kSuperBlock, dot_k4<Block>};
+    } else if constexpr (std::is_same_v<Block, F16Value>) {
+        return {kFloat, dot_half<fp16_to_float>};
+    } else if constexpr (std::is_same_v<Block, BF16Value>) {
+        return {kFloat, dot_half<bf16_to_float>};
+    } else {
+        return {kFloat, nullptr};  // F32: OpenBLAS
+    }
+}
+
 }  // namespace
 
 DotKernel dot_kernel_portable(int type) {
-    switch (type) {
-        case LLM_TYPE_F16: return {kFloat, dot_half<fp16_to_float>};
-        case LLM_TYPE_BF16: return {kFloat, dot_half<bf16_to_float>};
-        case LLM_TYPE_Q8_0: return {kBlock32, dot_block32<BlockQ8_0>};
-        case LLM_TYPE_Q4_0: return {kBlock32, dot_block32<BlockQ4_0>};
-        case LLM_TYPE_Q4_1: return {kBlock32, dot_block32<BlockQ4_1>};
-        case LLM_TYPE_Q5_0: return {kBlock32, dot_block32<BlockQ5_0>};
-        case LLM_TYPE_Q5_1: return {kBlock32, dot_block32<BlockQ5_1>};
-        case LLM_TYPE_Q4_K: return {kSuperBlock, dot_k4<BlockQ4_K>};
-        case LLM_TYPE_Q5_K: return {kSuperBlock, dot_k4<BlockQ5_K>};
-        case LLM_TYPE_Q6_K: return {kSuperBlock, dot_q6_k};
-        default: return {kFloat, nullptr};  // F32: OpenBLAS
-    }
+    DotKernel kernel{kFloat, nullptr};
+    visit_weight_type(type, [&](auto t) { kernel = kernel_for(t); });
+    return kernel;
 }
 
 }  // namespace llm

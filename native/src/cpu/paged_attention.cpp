@@ -183,26 +183,28 @@ const PagedBlockKernels& paged_block_kernels_portable() {
 
 extern "C" int llm_paged_kv_write(float* k_pool, float* v_pool, const float* k, const float* v, const int32_t* slots,
                                   int64_t n, int64_t kv_heads, int64_t head_dim, int64_t block_size) {
-    const int64_t head_floats = head_dim * block_size;
-    for (int64_t i = 0; i < n; i++) {
-        const int64_t block = slots[i] / block_size, offset = slots[i] % block_size;
-        for (int64_t h = 0; h < kv_heads; h++) {
-            const float* kr = k + (i * kv_heads + h) * head_dim;
-            float* kt = k_pool + (block * kv_heads + h) * head_floats + offset;  // column offset of (head_dim, block_size)
-            for (int64_t c = 0; c < head_dim; c++) kt[c * block_size] = kr[c];
-            std::memcpy(v_pool + (block * kv_heads + h) * head_floats + offset * head_dim, v + (i * kv_heads + h) * head_dim,
-                        (size_t)head_dim * sizeof(float));
+    return llm::guarded([&]() -> int {
+        const int64_t head_floats = head_dim * block_size;
+        for (int64_t i = 0; i < n; i++) {
+            const int64_t block = slots[i] / block_size, offset = slots[i] % block_size;
+            for (int64_t h = 0; h < kv_heads; h++) {
+                const float* kr = k + (i * kv_heads + h) * head_dim;
+                float* kt = k_pool + (block * kv_heads + h) * head_floats + offset;  // column offset of (head_dim, block_size)
+                for (int64_t c = 0; c < head_dim; c++) kt[c * block_size] = kr[c];
+                std::memcpy(v_pool + (block * kv_heads + h) * head_floats + offset * head_dim, v + (i * kv_heads + h) * head_dim,
+                            (size_t)head_dim * sizeof(float));
+            }
         }
-    }
-    return LLM_OK;
+        return LLM_OK;
+    });
 }
 
 extern "C" int llm_paged_attention(float* out, const float* q, const float* k_pool, const float* v_pool,
                                    const int32_t* block_tables, const int32_t* row_seq, const int32_t* row_pos,
                                    int64_t n, int64_t heads, int64_t kv_heads, int64_t head_dim, int64_t block_size,
                                    int64_t max_blocks, float scale) {
-    if (n <= 0 || heads <= 0 || head_dim <= 0) return LLM_OK;
     return llm::guarded([&] {
+        if (n <= 0 || heads <= 0 || head_dim <= 0) return;
         llm::paged_attention({out, q, k_pool, v_pool, block_tables, row_seq, row_pos, n, heads, kv_heads, head_dim,
                               block_size, max_blocks, scale});
     });

@@ -4,20 +4,44 @@
 #include <cmath>
 
 #include "llmaccel/embedding.h"
-#include "numeric_types.h"
+#include "status.h"
 #include "thread_pool.h"
+#include "weight_types.h"
 
 namespace llm {
-namespace {
 
-void dequantize_q8_0(const BlockQ8_0* b, float* y, int64_t nb) {
+// ---- 16-bit floats and F32 ------------------------------------------------------------------------
+
+void WeightType<LLM_TYPE_F32>::to_float(const Block* b, float* y, int64_t nb) { std::memcpy(y, b, (size_t)nb * 4); }
+
+void WeightType<LLM_TYPE_F32>::from_float(const float* x, Block* b, int64_t nb) { std::memcpy(b, x, (size_t)nb * 4); }
+
+void WeightType<LLM_TYPE_F16>::to_float(const Block* b, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++) y[i] = fp16_to_float(b[i].bits);
+}
+
+void WeightType<LLM_TYPE_F16>::from_float(const float* x, Block* b, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++) b[i].bits = float_to_fp16(x[i]);
+}
+
+void WeightType<LLM_TYPE_BF16>::to_float(const Block* b, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++) y[i] = bf16_to_float(b[i].bits);
+}
+
+void WeightType<LLM_TYPE_BF16>::from_float(const float* x, Block* b, int64_t nb) {
+    for (int64_t i = 0; i < nb; i++) b[i].bits = float_to_bf16(x[i]);
+}
+
+// ---- 32-value blocks: decoding -------------------------------------------------------------------
+
+void WeightType<LLM_TYPE_Q8_0>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
         for (int j = 0; j < kQK; j++) y[i * kQK + j] = b[i].q[j] * d;
     }
 }
 
-void dequantize_q4_0(const BlockQ4_0* b, float* y, int64_t nb) {
+void WeightType<LLM_TYPE_Q4_0>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
         for (int j = 0; j < kQK / 2; j++) {
@@ -27,7 +51,7 @@ void dequantize_q4_0(const BlockQ4_0* b, float* y, int64_t nb) {
     }
 }
 
-void dequantize_q4_1(const BlockQ4_1* b, float* y, int64_t nb) {
+void WeightType<LLM_TYPE_Q4_1>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
         float m = fp16_to_float(b[i].m);
@@ -38,7 +62,7 @@ void dequantize_q4_1(const BlockQ4_1* b, float* y, int64_t nb) {
     }
 }
 
-void dequantize_q5_0(const BlockQ5_0* b, float* y, int64_t nb) {
+void WeightType<LLM_TYPE_Q5_0>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
         uint32_t qh = load_u32(b[i].qh);
@@ -51,7 +75,7 @@ void dequantize_q5_0(const BlockQ5_0* b, float* y, int64_t nb) {
     }
 }
 
-void dequantize_q5_1(const BlockQ5_1* b, float* y, int64_t nb) {
+void WeightType<LLM_TYPE_Q5_1>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         float d = fp16_to_float(b[i].d);
         float m = fp16_to_float(b[i].m);
@@ -67,6 +91,8 @@ void dequantize_q5_1(const BlockQ5_1* b, float* y, int64_t nb) {
 
 // ---- K-quants: decoding, operation by operation as the GGUF definition (bit-exact) -------------
 
+namespace {
+
 // Q4_K / Q5_K: value = (d·sc_j)·q − dmin·m_j for sub-block j.
 template <class Block>
 void dequantize_k4(const Block* b, float* y, int64_t nb) {
@@ -81,7 +107,13 @@ void dequantize_k4(const Block* b, float* y, int64_t nb) {
     }
 }
 
-void dequantize_q6_k(const BlockQ6_K* b, float* y, int64_t nb) {
+}  // namespace
+
+void WeightType<LLM_TYPE_Q4_K>::to_float(const Block* b, float* y, int64_t nb) { dequantize_k4(b, y, nb); }
+
+void WeightType<LLM_TYPE_Q5_K>::to_float(const Block* b, float* y, int64_t nb) { dequantize_k4(b, y, nb); }
+
+void WeightType<LLM_TYPE_Q6_K>::to_float(const Block* b, float* y, int64_t nb) {
     for (int64_t i = 0; i < nb; i++, y += kQKK) {
         float d = fp16_to_float(b[i].d);
         for (int h = 0; h < 2; h++) {
@@ -107,7 +139,7 @@ void dequantize_q6_k(const BlockQ6_K* b, float* y, int64_t nb) {
 // KQuants, so that both produce the same bytes. That needs every product rounded on its own: this
 // file is compiled for baseline x86-64, which has no FMA to contract a * b + c into.
 
-void quantize_q8_0(const float* x, BlockQ8_0* b, int64_t nb) {
+void WeightType<LLM_TYPE_Q8_0>::from_float(const float* x, Block* b, int64_t nb) {
     for (int64_t i = 0; i < nb; i++) {
         const float* xb = x + i * kQK;
         float amax = 0;
@@ -118,6 +150,8 @@ void quantize_q8_0(const float* x, BlockQ8_0* b, int64_t nb) {
         for (int j = 0; j < kQK; j++) b[i].q[j] = (int8_t)std::lround(xb[j] * id);
     }
 }
+
+namespace {
 
 // The value of largest magnitude in x[0..n), with its sign (the first one on ties).
 float signed_abs_max(const float* x, int n) {
@@ -149,7 +183,9 @@ void pack_fifth_bits(const int* codes, uint8_t* qh) {
     std::memcpy(qh, &bits, 4);
 }
 
-void quantize_q4_0(const float* x, BlockQ4_0* b, int64_t nb) {
+}  // namespace
+
+void WeightType<LLM_TYPE_Q4_0>::from_float(const float* x, Block* b, int64_t nb) {
     int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float d = signed_abs_max(x, kQK) / -8.0f;
@@ -158,6 +194,8 @@ void quantize_q4_0(const float* x, BlockQ4_0* b, int64_t nb) {
         pack_nibbles(codes, b[i].q);
     }
 }
+
+namespace {
 
 void min_max(const float* x, int n, float* min, float* max) {
     *min = INFINITY;
@@ -168,7 +206,9 @@ void min_max(const float* x, int n, float* min, float* max) {
     }
 }
 
-void quantize_q4_1(const float* x, BlockQ4_1* b, int64_t nb) {
+}  // namespace
+
+void WeightType<LLM_TYPE_Q4_1>::from_float(const float* x, Block* b, int64_t nb) {
     int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float min, max;
@@ -181,7 +221,7 @@ void quantize_q4_1(const float* x, BlockQ4_1* b, int64_t nb) {
     }
 }
 
-void quantize_q5_0(const float* x, BlockQ5_0* b, int64_t nb) {
+void WeightType<LLM_TYPE_Q5_0>::from_float(const float* x, Block* b, int64_t nb) {
     int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float d = signed_abs_max(x, kQK) / -16.0f;
@@ -192,7 +232,7 @@ void quantize_q5_0(const float* x, BlockQ5_0* b, int64_t nb) {
     }
 }
 
-void quantize_q5_1(const float* x, BlockQ5_1* b, int64_t nb) {
+void WeightType<LLM_TYPE_Q5_1>::from_float(const float* x, Block* b, int64_t nb) {
     int codes[kQK];
     for (int64_t i = 0; i < nb; i++, x += kQK) {
         float min, max;
@@ -205,6 +245,8 @@ void quantize_q5_1(const float* x, BlockQ5_1* b, int64_t nb) {
         pack_fifth_bits(codes, b[i].qh);
     }
 }
+
+namespace {
 
 // v rounded to the nearest integer (ties to even), clamped to [lo, hi]; NaN gives lo.
 int round_clamp(float v, int lo, int hi) {
@@ -323,7 +365,9 @@ void quantize_scaled_k4(const float* x, int nmax, uint16_t* d_out, uint16_t* dmi
     }
 }
 
-void quantize_q4_k(const float* x, BlockQ4_K* b, int64_t nb) {
+}  // namespace
+
+void WeightType<LLM_TYPE_Q4_K>::from_float(const float* x, Block* b, int64_t nb) {
     int q[kQKK];
     for (int64_t i = 0; i < nb; i++, x += kQKK) {
         quantize_scaled_k4(x, 15, &b[i].d, &b[i].dmin, b[i].scales, q);
@@ -333,7 +377,7 @@ void quantize_q4_k(const float* x, BlockQ4_K* b, int64_t nb) {
     }
 }
 
-void quantize_q5_k(const float* x, BlockQ5_K* b, int64_t nb) {
+void WeightType<LLM_TYPE_Q5_K>::from_float(const float* x, Block* b, int64_t nb) {
     int q[kQKK];
     for (int64_t i = 0; i < nb; i++, x += kQKK) {
         quantize_scaled_k4(x, 31, &b[i].d, &b[i].dmin, b[i].scales, q);
@@ -352,6 +396,8 @@ void quantize_q5_k(const float* x, BlockQ5_K* b, int64_t nb) {
         }
     }
 }
+
+namespace {
 
 // Fits x[0..16) ≈ scale * q with q in [-32, 31] over a grid of steps around the one that maps
 // the value of largest magnitude to -32, each refitted by least squares (KQuants.fitScaleSigned).
@@ -396,7 +442,9 @@ float quantize_signed(const float* x, float step, int* q) {
     return err;
 }
 
-void quantize_q6_k(const float* x, BlockQ6_K* b, int64_t nb) {
+}  // namespace
+
+void WeightType<LLM_TYPE_Q6_K>::from_float(const float* x, Block* b, int64_t nb) {
     int q[kQKK];
     for (int64_t i = 0; i < nb; i++, x += kQKK) {
         float scales[16];
@@ -439,93 +487,55 @@ void quantize_q6_k(const float* x, BlockQ6_K* b, int64_t nb) {
     }
 }
 
-}  // namespace
+// ---- by type id: the traits of weight_types.h ------------------------------------------------------
 
 int type_block_size(int type) {
-    switch (type) {
-        case LLM_TYPE_F32: case LLM_TYPE_F16: case LLM_TYPE_BF16: return 1;
-        case LLM_TYPE_Q8_0: case LLM_TYPE_Q4_0: case LLM_TYPE_Q4_1: case LLM_TYPE_Q5_0: case LLM_TYPE_Q5_1: return kQK;
-        case LLM_TYPE_Q4_K: case LLM_TYPE_Q5_K: case LLM_TYPE_Q6_K: return kQKK;
-        default: return 0;
-    }
+    int size = 0;
+    visit_weight_type(type, [&](auto t) { size = decltype(t)::kBlockSize; });
+    return size;
 }
 
 int64_t type_bytes(int type, int64_t n) {
-    switch (type) {
-        case LLM_TYPE_F32: return n * 4;
-        case LLM_TYPE_F16: case LLM_TYPE_BF16: return n * 2;
-        case LLM_TYPE_Q8_0: return n / kQK * (int64_t)sizeof(BlockQ8_0);
-        case LLM_TYPE_Q4_0: return n / kQK * (int64_t)sizeof(BlockQ4_0);
-        case LLM_TYPE_Q4_1: return n / kQK * (int64_t)sizeof(BlockQ4_1);
-        case LLM_TYPE_Q5_0: return n / kQK * (int64_t)sizeof(BlockQ5_0);
-        case LLM_TYPE_Q5_1: return n / kQK * (int64_t)sizeof(BlockQ5_1);
-        case LLM_TYPE_Q4_K: return n / kQKK * (int64_t)sizeof(BlockQ4_K);
-        case LLM_TYPE_Q5_K: return n / kQKK * (int64_t)sizeof(BlockQ5_K);
-        case LLM_TYPE_Q6_K: return n / kQKK * (int64_t)sizeof(BlockQ6_K);
-        default: return 0;
-    }
+    int64_t bytes = 0;
+    visit_weight_type(type, [&](auto t) {
+        using T = decltype(t);
+        bytes = n / T::kBlockSize * T::kBlockBytes;
+    });
+    return bytes;
 }
 
 bool dequantize_row(int type, const void* src, float* dst, int64_t n) {
-    switch (type) {
-        case LLM_TYPE_F32:
-            std::memcpy(dst, src, (size_t)n * 4);
-            return true;
-        case LLM_TYPE_F16: {
-            auto* s = static_cast<const uint16_t*>(src);
-            for (int64_t i = 0; i < n; i++) dst[i] = fp16_to_float(s[i]);
-            return true;
-        }
-        case LLM_TYPE_BF16: {
-            auto* s = static_cast<const uint16_t*>(src);
-            for (int64_t i = 0; i < n; i++) dst[i] = bf16_to_float(s[i]);
-            return true;
-        }
-        case LLM_TYPE_Q8_0: dequantize_q8_0(static_cast<const BlockQ8_0*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q4_0: dequantize_q4_0(static_cast<const BlockQ4_0*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q4_1: dequantize_q4_1(static_cast<const BlockQ4_1*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q5_0: dequantize_q5_0(static_cast<const BlockQ5_0*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q5_1: dequantize_q5_1(static_cast<const BlockQ5_1*>(src), dst, n / kQK); return true;
-        case LLM_TYPE_Q4_K: dequantize_k4(static_cast<const BlockQ4_K*>(src), dst, n / kQKK); return true;
-        case LLM_TYPE_Q5_K: dequantize_k4(static_cast<const BlockQ5_K*>(src), dst, n / kQKK); return true;
-        case LLM_TYPE_Q6_K: dequantize_q6_k(static_cast<const BlockQ6_K*>(src), dst, n / kQKK); return true;
-        default: return false;
-    }
+    return visit_weight_type(type, [&](auto t) {
+        using T = decltype(t);
+        T::to_float(static_cast<const typename T::Block*>(src), dst, n / T::kBlockSize);
+    });
 }
 
 bool quantize_row(int type, const float* src, void* dst, int64_t n) {
-    switch (type) {
-        case LLM_TYPE_F32:
-            std::memcpy(dst, src, (size_t)n * 4);
-            return true;
-        case LLM_TYPE_F16: {
-            auto* d = static_cast<uint16_t*>(dst);
-            for (int64_t i = 0; i < n; i++) d[i] = float_to_fp16(src[i]);
-            return true;
-        }
-        case LLM_TYPE_BF16: {
-            auto* d = static_cast<uint16_t*>(dst);
-            for (int64_t i = 0; i < n; i++) d[i] = float_to_bf16(src[i]);
-            return true;
-        }
-        case LLM_TYPE_Q8_0: quantize_q8_0(src, static_cast<BlockQ8_0*>(dst), n / kQK); return true;
-        case LLM_TYPE_Q4_0: quantize_q4_0(src, static_cast<BlockQ4_0*>(dst), n / kQK); return true;
-        case LLM_TYPE_Q4_1: quantize_q4_1(src, static_cast<BlockQ4_1*>(dst), n / kQK); return true;
-        case LLM_TYPE_Q5_0: quantize_q5_0(src, static_cast<BlockQ5_0*>(dst), n / kQK); return true;
-        case LLM_TYPE_Q5_1: quantize_q5_1(src, static_cast<BlockQ5_1*>(dst), n / kQK); return true;
-        case LLM_TYPE_Q4_K: quantize_q4_k(src, static_cast<BlockQ4_K*>(dst), n / kQKK); return true;
-        case LLM_TYPE_Q5_K: quantize_q5_k(src, static_cast<BlockQ5_K*>(dst), n / kQKK); return true;
-        case LLM_TYPE_Q6_K: quantize_q6_k(src, static_cast<BlockQ6_K*>(dst), n / kQKK); return true;
-        default: return false;
-    }
+    return visit_weight_type(type, [&](auto t) {
+        using T = decltype(t);
+        T::from_float(src, static_cast<typename T::Block*>(dst), n / T::kBlockSize);
+    });
 }
 
 }  // namespace llm
 
 extern "C" int llm_dequantize(float* out, const void* src, int type, int64_t n) {
-    return llm::dequantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    return llm::guarded([&]() -> int {
+        return llm::dequantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    });
 }
 
 extern "C" int llm_quantize(void* out, const float* src, int type, int64_t n) {
-    return llm::quantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    return llm::guarded([&]() -> int {
+        return llm::quantize_row(type, src, out, n) ? LLM_OK : LLM_ERR_UNSUPPORTED;
+    });
+}
+
+extern "C" int llm_type_block_size(int type) {
+    return llm::guarded_value(0, [&] { return llm::type_block_size(type); });
+}
+
+extern "C" int llm_type_block_bytes(int type) {
+    return llm::guarded_value(0, [&] { return (int)llm::type_bytes(type, llm::type_block_size(type)); });
 }

@@ -1,5 +1,5 @@
-// Row conversions between F32 and every llm_type (portable scalar code; the layouts are in
-// numeric_types.h). Used by the embedding lookup, the matmul fallbacks and the Java codec tests.
+// Row conversions between F32 and every llm_type by type id (portable scalar code; the types'
+// traits are in weight_types.h). Used by the embedding lookup, the matmul fallbacks and the Java codec tests.
 #ifndef LLMACCEL_QUANT_H
 #define LLMACCEL_QUANT_H
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <mutex>
 #include <new>
 #include <thread>
@@ -11,6 +12,7 @@
 #include <immintrin.h>
 
 #include "llmaccel/common.h"
+#include "status.h"
 
 namespace llm {
 namespace {
@@ -25,7 +27,7 @@ class ThreadPool {
 public:
     ~ThreadPool() { resize(1); }
 
-    int size() const { return threads_; }
+    int size() const { return threads_.load(std::memory_order_relaxed); }
 
     // Stops the current workers and starts n - 1 new ones. Returns false if a thread failed to start.
     bool resize(int n) {
@@ -38,7 +40,7 @@ public:
         for (auto& w : workers_) w.join();
         workers_.clear();
         stop_ = false;
-        threads_ = 1;
+        threads_.store(1, std::memory_order_relaxed);
         // A worker must start from the generation of now, not of when its thread gets to run:
         // a region started before then would otherwise never be seen, and wait for it forever.
         const uint64_t start = generation_.load(std::memory_order_acquire);
@@ -46,23 +48,31 @@ public:
             try {
                 workers_.emplace_back([this, start] { worker_loop(start); });
             } catch (const std::exception&) {
-                threads_ = (int)workers_.size() + 1;
+                threads_.store((int)workers_.size() + 1, std::memory_order_relaxed);
                 return false;
             }
         }
-        threads_ = n;
+        threads_.store(n, std::memory_order_relaxed);
         return true;
     }
 
     void run(int64_t n, int64_t grain, RangeFn fn, void* ctx) {
         if (grain < 1) grain = 1;
-        std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
-        if (threads_ == 1 || n <= grain || t_inside_region || !region.owns_lock()) {
+        // Inside a region (a worker, or the caller in a chunk) this thread may hold region_mutex_
+        // already: no try_lock then (std::mutex may not be locked twice by one thread).
+        if (t_inside_region || n <= grain) {
             fn(ctx, 0, n);
             return;
         }
+        std::unique_lock<std::mutex> region(region_mutex_, std::try_to_lock);
+        // threads_ is only stable while the lock is held (resize holds it too).
+        if (!region.owns_lock() || size() == 1) {
+            fn(ctx, 0, n);
+            return;
+        }
+        const int64_t threads = size();
         // Chunks: about four per thread so a slow thread (a busy core) does not hold everyone up.
-        int64_t chunk = (n + (int64_t)threads_ * 4 - 1) / ((int64_t)threads_ * 4);
+        int64_t chunk = (n + threads * 4 - 1) / (threads * 4);
         if (chunk < grain) chunk = grain;
         fn_ = fn;
         ctx_ = ctx;
@@ -81,12 +91,17 @@ public:
         t_inside_region = false;
         // Wait for the workers to finish their chunks.
         while (active_.load(std::memory_order_acquire) != 0) _mm_pause();
-        if (failed_.load(std::memory_order_relaxed)) throw std::bad_alloc();
+        if (failed_.load(std::memory_order_relaxed)) {
+            std::exception_ptr failure = failure_;
+            failure_ = nullptr;
+            std::rethrow_exception(failure);
+        }
     }
 
 private:
-    // Runs chunks until none is left. A task that throws (std::bad_alloc) must not unwind a
-    // worker thread: the failure is recorded and rethrown on the calling thread.
+    // Runs chunks until none is left. A task that throws must not unwind a worker thread: the
+    // first failure is kept and rethrown on the calling thread (the workers' writes reach it
+    // through active_'s release and acquire).
     void work() {
         for (;;) {
             int64_t begin = next_.fetch_add(chunk_, std::memory_order_relaxed);
@@ -95,7 +110,10 @@ private:
             try {
                 fn_(ctx_, begin, end);
             } catch (...) {
-                failed_.store(true, std::memory_order_relaxed);
+                bool first = false;
+                if (failed_.compare_exchange_strong(first, true, std::memory_order_relaxed)) {
+                    failure_ = std::current_exception();
+                }
             }
         }
     }
@@ -124,13 +142,14 @@ private:
     std::mutex mutex_;         // guards sleeping and stop_
     std::condition_variable wake_;
     std::vector<std::thread> workers_;
-    int threads_ = 1;
+    std::atomic<int> threads_{1};  // written under region_mutex_; size() reads it from any thread
     bool stop_ = false;
 
     std::atomic<uint64_t> generation_{0};
     std::atomic<int> active_{0};
     std::atomic<int64_t> next_{0};
     std::atomic<bool> failed_{false};
+    std::exception_ptr failure_;  // the first chunk's exception, set by whoever sets failed_
     RangeFn fn_ = nullptr;
     void* ctx_ = nullptr;
     int64_t n_ = 0;
@@ -159,12 +178,16 @@ int thread_count() { return pool().size(); }
 }  // namespace llm
 
 extern "C" int llm_threads_set(int n) {
-    if (n < 1) {
-        unsigned cores = std::thread::hardware_concurrency();
-        n = cores == 0 ? 1 : (int)cores;
-    }
-    bool ok = llm::pool().resize(n);
-    return ok ? LLM_OK : LLM_ERR_THREADS;
+    return llm::guarded([&]() -> int {
+        if (n < 1) {
+            unsigned cores = std::thread::hardware_concurrency();
+            n = cores == 0 ? 1 : (int)cores;
+        }
+        bool ok = llm::pool().resize(n);
+        return ok ? LLM_OK : LLM_ERR_THREADS;
+    });
 }
 
-extern "C" int llm_threads_get(void) { return llm::pool().size(); }
+extern "C" int llm_threads_get(void) {
+    return llm::guarded_value(1, [] { return llm::pool().size(); });
+}

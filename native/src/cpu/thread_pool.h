@@ -13,7 +13,8 @@
 namespace llm {
 
 // Runs fn(ctx, begin, end) over [0, n) in chunks of at least grain items; returns when all are done.
-// If a chunk throws, the others still run and std::bad_alloc is thrown here afterwards.
+// If a chunk throws, the others still run and the first chunk's exception is rethrown here afterwards
+// (its own type, so that the C ABI's guard reports its own status).
 using RangeFn = void (*)(void* ctx, int64_t begin, int64_t end);
 void parallel_run(int64_t n, int64_t grain, RangeFn fn, void* ctx);
 

@@ -10,6 +10,7 @@
 #include <new>
 
 #include "llmaccel/cuda.h"
+#include "status.h"
 
 // One per CudaBackend: everything an op needs besides its arguments. Ops are enqueued on stream;
 // nothing waits for them except calls that bring data back to the host.
@@ -41,17 +42,20 @@ namespace llm_cuda {
 // faults inside a kernel show at the next call that waits for the stream.
 inline int launch_status() { return (int)cudaGetLastError(); }
 
-// Runs body() (which returns a status) and turns any C++ exception into a status: nothing may
-// unwind into the JVM.
+// This library's codes for the C++ failures of host code (cuda.h).
+constexpr llm::status_codes kStatus{LLM_CUDA_ERR_HOST_OUT_OF_MEMORY, LLM_CUDA_ERR_INVALID_ARGUMENT,
+                                    LLM_CUDA_ERR_INTERNAL, LLM_CUDA_ERR_UNKNOWN};
+
+// The C ABI's one guard (status.h) with this library's codes: every extern "C" function runs its
+// body in one of these two, so nothing unwinds into the JVM.
 template <class Body>
-int guarded(Body&& body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc&) {
-        return (int)cudaErrorMemoryAllocation;
-    } catch (...) {
-        return LLM_CUDA_ERR_INTERNAL;
-    }
+int guarded(Body&& body) noexcept {
+    return llm::guarded(body, kStatus);
+}
+
+template <class T, class Body>
+T guarded_value(T fallback, Body&& body) noexcept {
+    return llm::guarded_value(fallback, body, kStatus);
 }
 
 // Makes ctx's device current on this thread (JNI calls arrive on any Java thread).

@@ -61,34 +61,42 @@ __global__ void softmax_kernel(float* out, const float* x, int64_t n, int64_t d)
 
 extern "C" int llm_cuda_add(llm_cuda_context* ctx, float* out, const float* a, const float* b, int64_t n, int64_t d,
                             int full) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n * d == 0) return 0;
-    add_kernel<<<llm_cuda::stride_grid(n * d, kThreads), kThreads, 0, ctx->stream>>>(out, a, b, n, d, full);
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n * d == 0) return 0;
+        add_kernel<<<llm_cuda::stride_grid(n * d, kThreads), kThreads, 0, ctx->stream>>>(out, a, b, n, d, full);
+        return llm_cuda::launch_status();
+    });
 }
 
 extern "C" int llm_cuda_swiglu(llm_cuda_context* ctx, float* out, const float* gate, const float* up, int64_t n) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n == 0) return 0;
-    if (n % 4 == 0 && aligned16(out) && aligned16(gate) && aligned16(up)) {
-        swiglu4_kernel<<<llm_cuda::stride_grid(n / 4, kThreads), kThreads, 0, ctx->stream>>>((float4*)out, (const float4*)gate,
-                                                                        (const float4*)up, n / 4);
-    } else {
-        swiglu_kernel<<<llm_cuda::stride_grid(n, kThreads), kThreads, 0, ctx->stream>>>(out, gate, up, n);
-    }
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n == 0) return 0;
+        if (n % 4 == 0 && aligned16(out) && aligned16(gate) && aligned16(up)) {
+            swiglu4_kernel<<<llm_cuda::stride_grid(n / 4, kThreads), kThreads, 0, ctx->stream>>>((float4*)out, (const float4*)gate,
+                                                                            (const float4*)up, n / 4);
+        } else {
+            swiglu_kernel<<<llm_cuda::stride_grid(n, kThreads), kThreads, 0, ctx->stream>>>(out, gate, up, n);
+        }
+        return llm_cuda::launch_status();
+    });
 }
 
 extern "C" int llm_cuda_gelu(llm_cuda_context* ctx, float* out, const float* x, int64_t n) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n == 0) return 0;
-    gelu_kernel<<<llm_cuda::stride_grid(n, kThreads), kThreads, 0, ctx->stream>>>(out, x, n);
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n == 0) return 0;
+        gelu_kernel<<<llm_cuda::stride_grid(n, kThreads), kThreads, 0, ctx->stream>>>(out, x, n);
+        return llm_cuda::launch_status();
+    });
 }
 
 extern "C" int llm_cuda_softmax(llm_cuda_context* ctx, float* out, const float* x, int64_t n, int64_t d) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n * d == 0) return 0;
-    softmax_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, n, d);
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n * d == 0) return 0;
+        softmax_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, n, d);
+        return llm_cuda::launch_status();
+    });
 }

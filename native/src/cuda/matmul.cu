@@ -491,22 +491,28 @@ int gemm(llm_cuda_context* ctx, float* out, const float* x, const void* w, int64
 
 }  // namespace
 
+extern "C" int llm_cuda_weight_type_supported(int type) {
+    return llm_cuda::guarded_value(0, [&] { return llm_cuda::type_supported(type) ? 1 : 0; });
+}
+
 extern "C" int llm_cuda_matmul(llm_cuda_context* ctx, float* out, const float* x, const void* w, int w_type, int64_t n,
                                int64_t k, int64_t m) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (!llm_cuda::type_supported(w_type)) return LLM_CUDA_ERR_UNSUPPORTED;
-    if (n == 0 || m == 0) return 0;
-    if (k == 0) return (int)cudaMemsetAsync(out, 0, (size_t)(n * m) * sizeof(float), ctx->stream);
-    if (n > 65535 * (int64_t)kBM || m > 2147483647LL * kGemvWarps) return LLM_CUDA_ERR_UNSUPPORTED;
-    int err = 0;
-    llm_cuda::dispatch_type(w_type, [&](auto type) {
-        constexpr int TYPE = decltype(type)::value;
-        if (n <= 8) {
-            gemv<TYPE>(ctx->stream, out, x, w, (int)n, k, m);
-            err = llm_cuda::launch_status();
-        } else {
-            err = gemm<TYPE>(ctx, out, x, w, n, k, m);
-        }
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (!llm_cuda::type_supported(w_type)) return LLM_CUDA_ERR_UNSUPPORTED;
+        if (n == 0 || m == 0) return 0;
+        if (k == 0) return (int)cudaMemsetAsync(out, 0, (size_t)(n * m) * sizeof(float), ctx->stream);
+        if (n > 65535 * (int64_t)kBM || m > 2147483647LL * kGemvWarps) return LLM_CUDA_ERR_UNSUPPORTED;
+        int err = 0;
+        llm_cuda::dispatch_type(w_type, [&](auto type) {
+            constexpr int TYPE = decltype(type)::value;
+            if (n <= 8) {
+                gemv<TYPE>(ctx->stream, out, x, w, (int)n, k, m);
+                err = llm_cuda::launch_status();
+            } else {
+                err = gemm<TYPE>(ctx, out, x, w, n, k, m);
+            }
+        });
+        return err;
     });
-    return err;
 }

@@ -42,16 +42,20 @@ __global__ void layer_norm_kernel(float* out, const float* x, const float* weigh
 
 extern "C" int llm_cuda_rms_norm(llm_cuda_context* ctx, float* out, const float* x, const float* weight, float eps,
                                  int64_t n, int64_t d) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n * d == 0) return 0;
-    rms_norm_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, weight, eps, n, d);
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n * d == 0) return 0;
+        rms_norm_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, weight, eps, n, d);
+        return llm_cuda::launch_status();
+    });
 }
 
 extern "C" int llm_cuda_layer_norm(llm_cuda_context* ctx, float* out, const float* x, const float* weight,
                                    const float* bias, float eps, int64_t n, int64_t d) {
-    LLM_CUDA_TRY(llm_cuda::enter(ctx));
-    if (n * d == 0) return 0;
-    layer_norm_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, weight, bias, eps, n, d);
-    return llm_cuda::launch_status();
+    return llm_cuda::guarded([&]() -> int {
+        LLM_CUDA_TRY(llm_cuda::enter(ctx));
+        if (n * d == 0) return 0;
+        layer_norm_kernel<<<llm_cuda::row_grid(n), kThreads, 0, ctx->stream>>>(out, x, weight, bias, eps, n, d);
+        return llm_cuda::launch_status();
+    });
 }

@@ -21,12 +21,6 @@ constexpr int kQ8Bytes = 34;
 constexpr int kQ4Bytes = 18;
 constexpr int kQBlock = 32;
 
-// Whether the kernels read this type.
-inline bool type_supported(int type) {
-    return type == LLM_TYPE_F32 || type == LLM_TYPE_F16 || type == LLM_TYPE_BF16 || type == LLM_TYPE_Q8_0 ||
-           type == LLM_TYPE_Q4_0;
-}
-
 // Bytes of a row of k values (k a multiple of the block size for quantized types).
 inline int64_t row_bytes(int type, int64_t k) {
     switch (type) {
@@ -178,6 +172,11 @@ bool dispatch_type(int type, F&& f) {
         case LLM_TYPE_Q4_0: f(Type<LLM_TYPE_Q4_0>{}); return true;
         default: return false;
     }
+}
+
+// Whether the kernels read this type: the types dispatch_type lists, the one list.
+inline bool type_supported(int type) {
+    return dispatch_type(type, [](auto) {});
 }
 
 }  // namespace llm_cuda

@@ -79,11 +79,15 @@ int rope(llm_cuda_context* ctx, float* x, int64_t tokens, int64_t seq, int64_t h
 extern "C" int llm_cuda_rope(llm_cuda_context* ctx, float* x, int64_t batch, int64_t seq, int64_t heads,
                              int64_t head_dim, int64_t pos_offset, int style, double theta, int64_t rot_dims,
                              const float* freq_factors) {
-    return rope(ctx, x, batch * seq, seq, heads, head_dim, pos_offset, nullptr, style, theta, rot_dims, freq_factors);
+    return llm_cuda::guarded([&]() -> int {
+        return rope(ctx, x, batch * seq, seq, heads, head_dim, pos_offset, nullptr, style, theta, rot_dims, freq_factors);
+    });
 }
 
 extern "C" int llm_cuda_rope_rows(llm_cuda_context* ctx, float* x, const int32_t* positions, int64_t n, int64_t heads,
                                   int64_t head_dim, int style, double theta, int64_t rot_dims,
                                   const float* freq_factors) {
-    return rope(ctx, x, n, 1, heads, head_dim, 0, positions, style, theta, rot_dims, freq_factors);
+    return llm_cuda::guarded([&]() -> int {
+        return rope(ctx, x, n, 1, heads, head_dim, 0, positions, style, theta, rot_dims, freq_factors);
+    });
 }

@@ -140,8 +140,8 @@ extern "C" int llm_cuda_sample(llm_cuda_context* ctx, int32_t* out, const float*
                                const int32_t* recent, int64_t n_recent, float temperature, int32_t top_k, float top_p,
                                float min_p, float repetition_penalty, float frequency_penalty, float presence_penalty,
                                double uniform) {
-    *out = 0;
     return llm_cuda::guarded([&]() -> int {
+        *out = 0;
         LLM_CUDA_TRY(llm_cuda::enter(ctx));
         if (vocab <= 0 || vocab > INT32_MAX) return LLM_CUDA_ERR_UNSUPPORTED;
         cudaStream_t stream = ctx->stream;

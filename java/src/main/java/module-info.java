@@ -4,8 +4,10 @@
  * and tokenizers.
  *
  * <p>Every package is exported except {@code dev.llmaccel.binding.*}, the JavaCPP classes over the
- * native library: nothing outside this module can call a kernel without the checks the public API
- * makes first. JavaCPP itself reflects on them to load the library, so they are opened to it alone.
+ * native library, and {@code dev.llmaccel.memory}, through which backends put their own native
+ * memory under tensors: nothing outside this module can call a kernel without the checks the
+ * public API makes first, nor hand one an address (SealedBoundaryTest). JavaCPP itself reflects on
+ * the bindings to load the library, so they are opened to it alone.
  */
 module dev.llmaccel {
     requires java.logging;

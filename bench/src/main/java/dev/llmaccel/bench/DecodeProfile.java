@@ -48,7 +48,8 @@ public final class DecodeProfile {
         }
     }
 
-    private static void print(Map<String, long[]> totals, long wall, int tokens) {
+    /** Prints the kernels' time per op per token, and what was left for Java between them. */
+    static void print(Map<String, long[]> totals, long wall, long tokens) {
         long kernels = 0;
         long calls = 0;
         System.out.printf("%-36s %8s %12s %10s%n", "op", "calls/tok", "us/token", "% of wall");

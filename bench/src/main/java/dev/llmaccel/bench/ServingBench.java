@@ -33,12 +33,21 @@ import java.util.Random;
  * it prints the aggregate generated tokens/s from the first submission to the last token, the
  * generation-phase tokens/s (tokens after the last request's first token over the time from then
  * to the end: what batched-bench's S_TG measures), and per-request latency percentiles: time to
- * first token and inter-token time. Each N runs {@code passes} times after a warm-up pass of the
- * same size (so that the JIT has compiled the step's code); the best pass by generation-phase rate
- * is printed (the host is shared: the best is the least disturbed).
+ * first token (p50, p90, p99 over the N requests) and inter-token time (p50, p90, p99 over all
+ * N × (gen - 1) gaps). Each N runs {@code passes} times after a warm-up pass of N requests with
+ * {@code warmup} generated tokens (so that the JIT has compiled the step's code); each pass prints
+ * a row, then a row of the medians of each column over the passes (the host is shared: one
+ * disturbed pass moves a median less than a mean or a best).
+ *
+ * <p>The model files are {@link BenchModels}' random GGUFs, in {@code -Dllmaccel.bench.dir} (default
+ * {@code $TMPDIR/llmaccel-bench}); each table's heading names its file, so that llama.cpp's
+ * {@code llama-batched-bench -m FILE -npp 128 -ntg 128 -npl 1,2,4,...} runs on the same one.
+ * {@code write=true} only writes the files (if absent) and prints their paths; {@code profile=true}
+ * also prints, per N, where the passes' time went (kernel time per op, see {@link DecodeProfile}).
  *
  * <p>{@code java -cp bench/target/benchmarks.jar dev.llmaccel.bench.ServingBench [shape=smollm2-135m,llama-3.2-1b]
- * [type=Q8_0,Q4_0] [n=1,2,4,8,16,32,64] [prompt=128] [gen=128] [threads=2] [passes=2]}
+ * [type=Q8_0,Q4_0] [n=1,2,4,8,16,32,64] [prompt=128] [gen=128] [threads=2] [passes=2] [warmup=16] [write=false]
+ * [profile=false]}
  */
 public final class ServingBench {
     private ServingBench() {}
@@ -48,7 +57,8 @@ public final class ServingBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> p = new HashMap<>(Map.of("shape", "smollm2-135m,llama-3.2-1b", "type", "Q8_0,Q4_0",
-                "n", "1,2,4,8,16,32,64", "prompt", "128", "gen", "128", "threads", "2", "passes", "2"));
+                "n", "1,2,4,8,16,32,64", "prompt", "128", "gen", "128", "threads", "2", "passes", "2", "warmup", "16",
+                "write", "false", "profile", "false"));
         for (String a : args) {
             String[] kv = a.split("=", 2);
             if (kv.length != 2 || !p.containsKey(kv[0])) {
@@ -59,6 +69,16 @@ public final class ServingBench {
         int prompt = Integer.parseInt(p.get("prompt"));
         int gen = Integer.parseInt(p.get("gen"));
         int passes = Integer.parseInt(p.get("passes"));
+        int warmup = Math.max(1, Integer.parseInt(p.get("warmup")));
+        OpTimer timer = Boolean.parseBoolean(p.get("profile")) ? new OpTimer() : null;
+        if (Boolean.parseBoolean(p.get("write"))) {
+            for (String shape : p.get("shape").split(",")) {
+                for (String type : p.get("type").split(",")) {
+                    System.out.println(BenchModels.file(shape, DType.valueOf(type)));
+                }
+            }
+            return;
+        }
         CpuBackend.setThreads(Integer.parseInt(p.get("threads")));
         int[] ns = Arrays.stream(p.get("n").split(",")).mapToInt(Integer::parseInt).toArray();
         System.out.println("# " + ZonedDateTime.now() + ", " + DecodeReport.cpuModel() + ", "
@@ -71,26 +91,33 @@ public final class ServingBench {
                 try (Backend backend = Backends.cpu(); GgufFile gguf = GgufFile.open(file);
                      LlamaModel model = LlamaModel.fromGguf(gguf, backend)) {
                     Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
+                    backend.setOpListener(timer);  // only the engine's scheduler thread runs ops
                     System.out.printf(Locale.ROOT, "%n## %s %s (%s), prompt %d, generated %d, %d threads%n", shape, type,
                             file, prompt, gen, CpuBackend.threads());
-                    System.out.println("| N | aggregate tok/s | generation tok/s | TTFT p50 ms | TTFT p99 ms | ITL p50 ms"
-                            + " | ITL p99 ms | steps | tokens/step |");
-                    System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                    System.out.println("| N | pass | aggregate tok/s | generation tok/s | TTFT p50 ms | TTFT p90 ms | TTFT p99 ms"
+                            + " | ITL p50 ms | ITL p90 ms | ITL p99 ms | steps | tokens/step |");
+                    System.out.println("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
                     for (int n : ns) {
                         EngineConfig config = EngineConfig.defaults().withMaxRunningSequences(Math.max(n, 1))
                                 .withMaxQueuedRequests(Math.max(n, 1)).withKvCacheTokens(n * (prompt + gen + 16))
                                 .withContextSize(prompt + gen + 16).withStepTokens(Math.max(512, n))
                                 .withPrefixCaching(false);
                         try (Engine engine = Engine.start(model, tokenizer, null, config)) {
-                            run(engine, n, prompt, gen, new Random(-n));  // warm-up: the JIT compiles the step's code
-                            Pass best = null;
-                            for (int i = 0; i < passes; i++) {
-                                Pass pass = run(engine, n, prompt, gen, new Random(31L * n + i));
-                                if (best == null || pass.generation() > best.generation()) {
-                                    best = pass;
-                                }
+                            run(engine, n, prompt, Math.min(gen, warmup), new Random(-n));  // warm-up: the JIT compiles the step's code
+                            double[][] rows = new double[passes][];
+                            if (timer != null) {
+                                timer.reset();
                             }
-                            print(best);
+                            long t0 = System.nanoTime();
+                            for (int i = 0; i < passes; i++) {
+                                rows[i] = columns(run(engine, n, prompt, gen, new Random(31L * n + i)));
+                                print("pass " + (i + 1), rows[i]);
+                            }
+                            print("median", medians(rows));
+                            if (timer != null) {
+                                System.out.println("profile, N = " + n + ", per generated token (prefill included):");
+                                DecodeProfile.print(timer.totals(), System.nanoTime() - t0, (long) passes * n * gen);
+                            }
                         }
                     }
                 }
@@ -150,12 +177,32 @@ public final class ServingBench {
         return new Pass(n, (double) n * gen * 1e9 / (end - start), generation, ttft, itl, delta);
     }
 
-    static void print(Pass p) {
+    /** A pass's table row: n, the two rates, TTFT p50/p90/p99, ITL p50/p90/p99, steps, tokens per step. */
+    static double[] columns(Pass p) {
         Arrays.sort(p.ttft());
         Arrays.sort(p.itl());
-        System.out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %d | %.1f |%n", p.n(), p.aggregate(),
-                p.generation(), pct(p.ttft(), 50), pct(p.ttft(), 99), pct(p.itl(), 50), pct(p.itl(), 99), p.stats().steps(),
-                (double) p.stats().generatedTokens() / Math.max(1, p.stats().steps()));
+        return new double[] {p.n(), p.aggregate(), p.generation(), pct(p.ttft(), 50), pct(p.ttft(), 90), pct(p.ttft(), 99),
+            pct(p.itl(), 50), pct(p.itl(), 90), pct(p.itl(), 99), p.stats().steps(),
+            (double) p.stats().generatedTokens() / Math.max(1, p.stats().steps())};
+    }
+
+    /** Each column's median over the rows (the mean of the middle two for an even count). */
+    static double[] medians(double[][] rows) {
+        double[] m = new double[rows[0].length];
+        for (int c = 0; c < m.length; c++) {
+            double[] col = new double[rows.length];
+            for (int r = 0; r < rows.length; r++) {
+                col[r] = rows[r][c];
+            }
+            Arrays.sort(col);
+            m[c] = (col[(col.length - 1) / 2] + col[col.length / 2]) / 2;
+        }
+        return m;
+    }
+
+    static void print(String label, double[] c) {
+        System.out.printf(Locale.ROOT, "| %d | %s | %.1f | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %.2f | %.0f | %.1f |%n",
+                (int) c[0], label, c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
     }
 
     private static double pct(double[] sorted, int q) {

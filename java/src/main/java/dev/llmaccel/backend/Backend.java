@@ -130,7 +130,7 @@ public abstract class Backend implements AutoCloseable {
             }
         }
         if (!runsHere(Op.EMBEDDING, table.dtype())) {
-            observe(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
+            observeFallback(Op.EMBEDDING, () -> runOnFallback(Op.EMBEDDING, table.dtype(), 1,
                     (f, h) -> f.embedding(h[0], h[1], ids), out, table), new long[] {ids.length, d}, out, table);
             return;
         }
@@ -164,7 +164,7 @@ public abstract class Backend implements AutoCloseable {
         }
         noOverlap(out, w, false, "matmul");
         if (!runsHere(Op.MATMUL, w.dtype())) {
-            observe(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
+            observeFallback(Op.MATMUL, () -> runOnFallback(Op.MATMUL, w.dtype(), 1, (f, h) -> f.matmul(h[0], h[1], h[2]),
                     out, x, w), new long[] {n, k, m}, out, x, w);
             return;
         }
@@ -179,17 +179,7 @@ public abstract class Backend implements AutoCloseable {
      * @param weight (d) F32
      */
     public final void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        onDevice(out, x, weight);
-        writable(out);
-        sameShapeF32(out, x, "rmsnorm");
-        vector(weight, x.dim(-1), "rmsnorm weight");
-        noOverlap(out, x, true, "rmsnorm");
-        noOverlap(out, weight, false, "rmsnorm");
-        eps(eps);
-        require(Op.RMS_NORM, DType.F32);
-        long n = rowsOf(x);
-        long d = x.dim(-1);
-        observe(Op.RMS_NORM, () -> rmsNormKernel(out, x, weight, eps, n, d), new long[] {n, d}, out, x, weight);
+        rowwise(Op.RMS_NORM, out, x, new Tensor[] {weight}, new float[] {eps});
     }
 
     /**
@@ -201,24 +191,7 @@ public abstract class Backend implements AutoCloseable {
      * @param bias (d) F32, or null
      */
     public final void layerNorm(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps) {
-        if (bias != null) {
-            onDevice(out, x, weight, bias);
-            vector(bias, x.dim(-1), "layernorm bias");
-            noOverlap(out, bias, false, "layernorm");
-        } else {
-            onDevice(out, x, weight);
-        }
-        writable(out);
-        sameShapeF32(out, x, "layernorm");
-        vector(weight, x.dim(-1), "layernorm weight");
-        noOverlap(out, x, true, "layernorm");
-        noOverlap(out, weight, false, "layernorm");
-        eps(eps);
-        require(Op.LAYER_NORM, DType.F32);
-        long n = rowsOf(x);
-        long d = x.dim(-1);
-        observe(Op.LAYER_NORM, () -> layerNormKernel(out, x, weight, bias, eps, n, d), new long[] {n, d}, out, x,
-                weight, bias);
+        rowwise(Op.LAYER_NORM, out, x, new Tensor[] {weight, bias}, new float[] {eps});
     }
 
     /**
@@ -280,30 +253,102 @@ public abstract class Backend implements AutoCloseable {
                 new long[] {x.dim(0), x.dim(1), x.dim(2)}, x);
     }
 
-    /**
-     * out = silu(gate) * up, elementwise.
-     */
+    // The elementwise family: each public method names its Op, whose description (Elementwise)
+    // says the rest; out may be any input (in place).
+
+    /** out = silu(gate) * up, elementwise. */
     public final void swiglu(Tensor out, Tensor gate, Tensor up) {
-        onDevice(out, gate, up);
-        writable(out);
-        sameShapeF32(out, gate, "swiglu");
-        sameShapeF32(up, gate, "swiglu");
-        noOverlap(out, gate, true, "swiglu");
-        noOverlap(out, up, true, "swiglu");
-        require(Op.SWIGLU, DType.F32);
-        long n = gate.elements();
-        observe(Op.SWIGLU, () -> swigluKernel(out, gate, up, n), new long[] {n}, out, gate, up);
+        elementwise(Op.SWIGLU, out, NO_SCALARS, gate, up);
     }
 
     /** out = gelu(x) with the exact erf form, elementwise. */
     public final void gelu(Tensor out, Tensor x) {
+        elementwise(Op.GELU, out, NO_SCALARS, x);
+    }
+
+    /** out = alpha * x, elementwise. */
+    public final void scale(Tensor out, Tensor x, float alpha) {
+        elementwise(Op.SCALE, out, new float[] {alpha}, x);
+    }
+
+    private static final float[] NO_SCALARS = {};
+    private static final Tensor[] NO_TENSORS = {};
+
+    /**
+     * Checks and runs an elementwise op, for its public method (and the op suite): every tensor
+     * F32 of out's shape, on this device; out writable and, if it shares memory with an input,
+     * the very same memory; the scalars finite; on the fallback when this backend declines op.
+     */
+    final void elementwise(Op op, Tensor out, float[] scalars, Tensor... inputs) {
+        Elementwise e = op.elementwise();
+        if (e.inputs() != inputs.length || e.scalars() != scalars.length) {
+            throw new IllegalStateException(op + " takes " + e.inputs() + " tensors and " + e.scalars() + " scalars");
+        }
+        String name = op.kernelName();
+        Tensor[] tensors = new Tensor[1 + inputs.length];  // outputs first, as the listener sees them
+        tensors[0] = out;
+        System.arraycopy(inputs, 0, tensors, 1, inputs.length);
+        onDevice(tensors);
+        writable(out);
+        for (Tensor in : inputs) {
+            sameShapeF32(out, in, name);
+            noOverlap(out, in, true, name);
+        }
+        for (float s : scalars) {
+            if (!Float.isFinite(s)) {
+                throw new IllegalArgumentException(name + " needs finite scalars, got " + s);
+            }
+        }
+        long n = out.elements();
+        if (!runsHere(op, DType.F32)) {
+            observeFallback(op, () -> runOnFallback(op, DType.F32, 1,
+                    (f, h) -> f.elementwise(op, h[0], scalars, Arrays.copyOfRange(h, 1, h.length)), tensors),
+                    new long[] {n}, tensors);
+            return;
+        }
+        observe(op, () -> elementwiseKernel(op, out, inputs, scalars, n), new long[] {n}, tensors);
+    }
+
+    /**
+     * Checks and runs an op over rows, for its public method (and the op suite): out and x F32 of
+     * one shape, out writable and, if it shares memory with x, the very same memory; each vector F32
+     * (d) sharing no memory with out (the optional last one may be null); the scalars epsilons; on
+     * the fallback when this backend declines op.
+     */
+    final void rowwise(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars) {
+        Rowwise r = op.rowwise();
+        if (r.vectors().size() != vectors.length || r.scalars() != scalars.length) {
+            throw new IllegalStateException(op + " takes " + r.vectors().size() + " vectors and " + r.scalars() + " scalars");
+        }
+        String name = op.kernelName();
+        Tensor[] tensors = new Tensor[2 + vectors.length];  // out, x, vectors: as the listener sees them
+        tensors[0] = out;
+        tensors[1] = x;
+        System.arraycopy(vectors, 0, tensors, 2, vectors.length);
         onDevice(out, x);
         writable(out);
-        sameShapeF32(out, x, "gelu");
-        noOverlap(out, x, true, "gelu");
-        require(Op.GELU, DType.F32);
-        long n = x.elements();
-        observe(Op.GELU, () -> geluKernel(out, x, n), new long[] {n}, out, x);
+        sameShapeF32(out, x, name);
+        noOverlap(out, x, true, name);
+        for (int j = 0; j < vectors.length; j++) {
+            if (vectors[j] == null && r.optionalLast() && j == vectors.length - 1) {
+                continue;
+            }
+            onDevice(vectors[j]);
+            vector(vectors[j], x.dim(-1), name + " " + r.vectors().get(j));
+            noOverlap(out, vectors[j], false, name);
+        }
+        for (float s : scalars) {
+            eps(s);
+        }
+        long n = rowsOf(x);
+        long d = x.dim(-1);
+        if (!runsHere(op, DType.F32)) {
+            observeFallback(op, () -> runOnFallback(op, DType.F32, 1,
+                    (f, h) -> f.rowwise(op, h[0], h[1], Arrays.copyOfRange(h, 2, h.length), scalars), tensors),
+                    new long[] {n, d}, tensors);
+            return;
+        }
+        observe(op, () -> rowwiseKernel(op, out, x, vectors, scalars, n, d), new long[] {n, d}, tensors);
     }
 
     /**
@@ -331,14 +376,7 @@ public abstract class Backend implements AutoCloseable {
      * all the weight evenly, every other entry is 0 (not exp(inf - inf) = NaN).
      */
     public final void softmax(Tensor out, Tensor x) {
-        onDevice(out, x);
-        writable(out);
-        sameShapeF32(out, x, "softmax");
-        noOverlap(out, x, true, "softmax");
-        require(Op.SOFTMAX, DType.F32);
-        long n = rowsOf(x);
-        long d = x.dim(-1);
-        observe(Op.SOFTMAX, () -> softmaxKernel(out, x, n, d), new long[] {n, d}, out, x);
+        rowwise(Op.SOFTMAX, out, x, NO_TENSORS, NO_SCALARS);
     }
 
     /**
@@ -513,14 +551,7 @@ public abstract class Backend implements AutoCloseable {
 
     /** Scales each row of x to unit L2 norm (a zero row stays zero). */
     public final void l2Normalize(Tensor out, Tensor x) {
-        onDevice(out, x);
-        writable(out);
-        sameShapeF32(out, x, "l2 normalize");
-        noOverlap(out, x, true, "l2 normalize");
-        require(Op.L2_NORMALIZE, DType.F32);
-        long n = rowsOf(x);
-        long d = x.dim(-1);
-        observe(Op.L2_NORMALIZE, () -> l2NormalizeKernel(out, x, n, d), new long[] {n, d}, out, x);
+        rowwise(Op.L2_NORMALIZE, out, x, NO_TENSORS, NO_SCALARS);
     }
 
     /**
@@ -591,14 +622,6 @@ public abstract class Backend implements AutoCloseable {
         throw notImplemented(Op.MATMUL);
     }
 
-    protected void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
-        throw notImplemented(Op.RMS_NORM);
-    }
-
-    protected void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d) {
-        throw notImplemented(Op.LAYER_NORM);
-    }
-
     protected void ropeKernel(Tensor x, long positionOffset, RopeParams params, long batch, long seq, long heads, long headDim) {
         throw notImplemented(Op.ROPE);
     }
@@ -608,21 +631,26 @@ public abstract class Backend implements AutoCloseable {
         throw notImplemented(Op.ROPE);
     }
 
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        throw notImplemented(Op.SWIGLU);
+    /**
+     * The kernel of an op over rows (see {@link Op#isRowwise()}): out (n, d) = f(x (n, d)) row by
+     * row; vectors (d) and scalars have the counts op's description gives (an absent optional
+     * vector is null).
+     */
+    protected void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n, long d) {
+        throw notImplemented(op);
     }
 
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        throw notImplemented(Op.GELU);
+    /**
+     * The kernel of an elementwise op (see {@link Op#isElementwise()}): out = f(inputs, scalars) over
+     * n elements; inputs and scalars have the counts op's description gives.
+     */
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        throw notImplemented(op);
     }
 
     /** full: b has a's shape; otherwise b is one row of d values added to each of the n rows. */
     protected void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full) {
         throw notImplemented(Op.ADD);
-    }
-
-    protected void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        throw notImplemented(Op.SOFTMAX);
     }
 
     /** mask is params.mask() (already copied), or null. */
@@ -646,10 +674,6 @@ public abstract class Backend implements AutoCloseable {
 
     protected void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d) {
         throw notImplemented(Op.POOL);
-    }
-
-    protected void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        throw notImplemented(Op.L2_NORMALIZE);
     }
 
     protected int sampleKernel(Tensor logits, SamplingParams params, int[] recentTokens, double uniform, int vocab) {
@@ -681,6 +705,15 @@ public abstract class Backend implements AutoCloseable {
      * only after the kernel is done with it, and a tensor already closed fails here, before the kernel.
      */
     private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, null, kernel, sizes, tensors);
+    }
+
+    /** {@link #observe} for an op that runs on {@link #fallback()} (the listener's call says so). */
+    private void observeFallback(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+        observe(op, fallback(), kernel, sizes, tensors);
+    }
+
+    private void observe(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
         int held = 0;
         try {
             for (; held < tensors.length; held++) {
@@ -688,7 +721,7 @@ public abstract class Backend implements AutoCloseable {
                     tensors[held].storage().beginUse();
                 }
             }
-            observeLive(op, kernel, sizes, tensors);
+            observeLive(op, ranOn, kernel, sizes, tensors);
         } finally {
             for (int i = 0; i < held; i++) {
                 if (tensors[i] != null) {
@@ -698,13 +731,13 @@ public abstract class Backend implements AutoCloseable {
         }
     }
 
-    private void observeLive(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
+    private void observeLive(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
         OpListener l = listener;
         if (l == null) {
             kernel.run();
             return;
         }
-        OpCall call = new OpCall(this, op, tensors, sizes);
+        OpCall call = new OpCall(this, ranOn, op, tensors, sizes);
         l.started(call);
         long t0 = System.nanoTime();
         try {
@@ -746,7 +779,7 @@ public abstract class Backend implements AutoCloseable {
             Tensor[] host = new Tensor[args.length];
             for (int i = 0; i < args.length; i++) {
                 Tensor a = args[i];
-                host[i] = copies.computeIfAbsent(a, this::download);
+                host[i] = a == null ? null : copies.computeIfAbsent(a, this::download);  // an absent optional one
             }
             run.accept(f, host);
             for (int i = 0; i < outputs; i++) {

@@ -8,7 +8,9 @@ import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -73,9 +75,24 @@ public final class CpuBackend extends Backend {
         return Device.CPU;
     }
 
+    // The native kernel of each elementwise op and each op over rows, by the op's name in the
+    // library's table of its family (absent: the library has none).
+    private static final Map<Op, Integer> ELEMENTWISE = new EnumMap<>(Op.class);
+    private static final Map<Op, Integer> ROWWISE = new EnumMap<>(Op.class);
+
+    static {
+        for (Op op : Op.values()) {
+            int kernel = op.isElementwise() ? CpuKernels.llm_elementwise_find(op.kernelName())
+                    : op.isRowwise() ? CpuKernels.llm_rows_find(op.kernelName()) : -1;
+            if (kernel >= 0) {
+                (op.isElementwise() ? ELEMENTWISE : ROWWISE).put(op, kernel);
+            }
+        }
+    }
+
     @Override
     public boolean supports(Op op, DType dtype) {
-        return true;
+        return op.isElementwise() ? ELEMENTWISE.containsKey(op) : !op.isRowwise() || ROWWISE.containsKey(op);
     }
 
     @Override
@@ -130,14 +147,13 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
-        check(CpuKernels.llm_rms_norm(out.address(), x.address(), weight.address(), eps, n, d), "rmsnorm");
-    }
-
-    @Override
-    protected void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d) {
-        check(CpuKernels.llm_layer_norm(out.address(), x.address(), weight.address(),
-                bias == null ? 0L : bias.address(), eps, n, d), "layernorm");
+    protected void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n, long d) {
+        long[] v = new long[vectors.length];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = vectors[j] == null ? 0L : vectors[j].address();
+        }
+        check(CpuKernels.llm_rows(ROWWISE.get(op), out.address(), x.address(), v, v.length, scalars, scalars.length, n, d),
+                op.kernelName());
     }
 
     @Override
@@ -156,23 +172,18 @@ public final class CpuBackend extends Backend {
     }
 
     @Override
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        check(CpuKernels.llm_swiglu(out.address(), gate.address(), up.address(), n), "swiglu");
-    }
-
-    @Override
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        check(CpuKernels.llm_gelu(out.address(), x.address(), n), "gelu");
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        long[] in = new long[inputs.length];
+        for (int j = 0; j < in.length; j++) {
+            in[j] = inputs[j].address();
+        }
+        check(CpuKernels.llm_elementwise(ELEMENTWISE.get(op), out.address(), in, in.length, scalars, scalars.length, n),
+                op.kernelName());
     }
 
     @Override
     protected void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full) {
         check(CpuKernels.llm_add(out.address(), a.address(), b.address(), n, d, full ? 1 : 0), "add");
-    }
-
-    @Override
-    protected void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        check(CpuKernels.llm_softmax(out.address(), x.address(), n, d), "softmax");
     }
 
     @Override
@@ -201,11 +212,6 @@ public final class CpuBackend extends Backend {
     @Override
     protected void poolKernel(Tensor out, Tensor x, int[] mask, Pooling mode, long batch, long seq, long d) {
         check(CpuKernels.llm_pool(out.address(), x.address(), mask, poolMode(mode), batch, seq, d), "pooling");
-    }
-
-    @Override
-    protected void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        check(CpuKernels.llm_l2_normalize(out.address(), x.address(), n, d), "l2 normalize");
     }
 
     @Override

@@ -69,50 +69,31 @@ public final class ReferenceBackend extends Backend {
         out.copyFrom(ys);
     }
 
+    /** Every op over rows: its description's reference, row by row. */
     @Override
-    protected void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
+    protected void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n, long d) {
         float[] xs = x.toFloatArray();
-        float[] g = weight.toFloatArray();
+        double[][] v = new double[vectors.length][];
+        for (int j = 0; j < v.length; j++) {
+            v[j] = vectors[j] == null ? null : doubles(vectors[j].toFloatArray(), 0, (int) d);
+        }
         float[] ys = new float[xs.length];
         for (int r = 0; r < n; r++) {
-            int o = (int) (r * d);
-            double ss = 0;
+            double[] y = op.rowwise().reference().apply(doubles(xs, (int) (r * d), (int) d), v, scalars);
             for (int c = 0; c < d; c++) {
-                ss += (double) xs[o + c] * xs[o + c];
-            }
-            double inv = 1.0 / Math.sqrt(ss / d + eps);
-            for (int c = 0; c < d; c++) {
-                ys[o + c] = (float) (xs[o + c] * inv * g[c]);
+                ys[(int) (r * d + c)] = (float) y[c];
             }
         }
         out.copyFrom(ys);
     }
 
-    @Override
-    protected void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n, long d) {
-        float[] xs = x.toFloatArray();
-        float[] g = weight.toFloatArray();
-        float[] b = bias == null ? new float[(int) d] : bias.toFloatArray();
-        float[] ys = new float[xs.length];
-        for (int r = 0; r < n; r++) {
-            int o = (int) (r * d);
-            double mean = 0;
-            for (int c = 0; c < d; c++) {
-                mean += xs[o + c];
-            }
-            mean /= d;
-            double var = 0;
-            for (int c = 0; c < d; c++) {
-                double t = xs[o + c] - mean;
-                var += t * t;
-            }
-            var /= d;
-            double inv = 1.0 / Math.sqrt(var + eps);
-            for (int c = 0; c < d; c++) {
-                ys[o + c] = (float) ((xs[o + c] - mean) * inv * g[c] + b[c]);
-            }
+    /** values[from .. from + n) as doubles. */
+    private static double[] doubles(float[] values, int from, int n) {
+        double[] d = new double[n];
+        for (int i = 0; i < n; i++) {
+            d[i] = values[from + i];
         }
-        out.copyFrom(ys);
+        return d;
     }
 
     @Override
@@ -154,25 +135,20 @@ public final class ReferenceBackend extends Backend {
         return xs;
     }
 
+    /** Every elementwise op: its description's reference, element by element. */
     @Override
-    protected void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        float[] g = gate.toFloatArray();
-        float[] u = up.toFloatArray();
-        float[] ys = new float[g.length];
-        for (int i = 0; i < n; i++) {
-            double v = g[i];
-            ys[i] = (float) (v / (1 + Math.exp(-v)) * u[i]);
+    protected void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        float[][] xs = new float[inputs.length][];
+        for (int j = 0; j < inputs.length; j++) {
+            xs[j] = inputs[j].toFloatArray();
         }
-        out.copyFrom(ys);
-    }
-
-    @Override
-    protected void geluKernel(Tensor out, Tensor x, long n) {
-        float[] xs = x.toFloatArray();
-        float[] ys = new float[xs.length];
+        double[] x = new double[inputs.length];
+        float[] ys = new float[(int) n];
         for (int i = 0; i < n; i++) {
-            double v = xs[i];
-            ys[i] = (float) (0.5 * v * Erf.erfc(-v / Math.sqrt(2)));
+            for (int j = 0; j < x.length; j++) {
+                x[j] = xs[j][i];
+            }
+            ys[i] = (float) op.elementwise().reference().apply(x, scalars);
         }
         out.copyFrom(ys);
     }
@@ -184,37 +160,6 @@ public final class ReferenceBackend extends Backend {
         float[] ys = new float[as.length];
         for (int i = 0; i < as.length; i++) {
             ys[i] = (float) ((double) as[i] + bs[full ? i : (int) (i % d)]);
-        }
-        out.copyFrom(ys);
-    }
-
-    @Override
-    protected void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        float[] xs = x.toFloatArray();
-        float[] ys = new float[xs.length];
-        for (int r = 0; r < n; r++) {
-            int o = (int) (r * d);
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < d; c++) {
-                max = Math.max(max, xs[o + c]);
-            }
-            if (max == Double.POSITIVE_INFINITY) {  // the limit: the +inf entries share all of it
-                int count = 0;
-                for (int c = 0; c < d; c++) {
-                    count += xs[o + c] == Float.POSITIVE_INFINITY ? 1 : 0;
-                }
-                for (int c = 0; c < d; c++) {
-                    ys[o + c] = xs[o + c] == Float.POSITIVE_INFINITY ? 1f / count : 0f;
-                }
-                continue;
-            }
-            double sum = 0;
-            for (int c = 0; c < d; c++) {
-                sum += Math.exp(xs[o + c] - max);
-            }
-            for (int c = 0; c < d; c++) {
-                ys[o + c] = (float) (Math.exp(xs[o + c] - max) / sum);
-            }
         }
         out.copyFrom(ys);
     }
@@ -367,24 +312,6 @@ public final class ReferenceBackend extends Backend {
                     case LAST -> chosen < 0 ? 0f : xs[(int) ((b * seq + chosen) * d + c)];
                 };
                 ys[(int) (b * d + c)] = value;
-            }
-        }
-        out.copyFrom(ys);
-    }
-
-    @Override
-    protected void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        float[] xs = x.toFloatArray();
-        float[] ys = new float[xs.length];
-        for (int r = 0; r < n; r++) {
-            int o = (int) (r * d);
-            double ss = 0;
-            for (int c = 0; c < d; c++) {
-                ss += (double) xs[o + c] * xs[o + c];
-            }
-            double inv = ss > 0 ? 1.0 / Math.sqrt(ss) : 0.0;
-            for (int c = 0; c < d; c++) {
-                ys[o + c] = (float) (xs[o + c] * inv);
             }
         }
         out.copyFrom(ys);

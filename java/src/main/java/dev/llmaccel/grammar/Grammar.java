@@ -72,7 +72,11 @@ public final class Grammar {
         return new GrammarMatcher(compiled);
     }
 
-    /** Whether the whole of text is a string of the grammar. */
+    /**
+     * Whether the whole of text is a string of the grammar.
+     *
+     * @throws GrammarAmbiguityException when the grammar parses the text in too many ways at once
+     */
     public boolean matches(String text) {
         GrammarMatcher m = matcher();
         return m.accept(text) && m.canEnd();

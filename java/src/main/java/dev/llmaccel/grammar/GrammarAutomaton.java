@@ -290,7 +290,7 @@ final class GrammarAutomaton {
             addedStamp[n] = stamp;
             result.add(n);
             if (result.size() > MAX_STACKS) {
-                throw new IllegalStateException("the grammar is too ambiguous: more than " + MAX_STACKS
+                throw new GrammarAmbiguityException("the grammar is too ambiguous: more than " + MAX_STACKS
                         + " ways to parse the text so far at once");
             }
         }

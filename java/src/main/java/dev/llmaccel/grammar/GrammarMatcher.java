@@ -33,12 +33,17 @@ public final class GrammarMatcher {
      *
      * @return whether it was taken; when not, the matcher is as it was
      * @throws IllegalArgumentException when text holds an unpaired surrogate (it has no UTF-8 form)
+     * @throws GrammarAmbiguityException when the grammar parses the text in too many ways at once
      */
     public boolean accept(String text) {
         return acceptBytes(utf8(text));
     }
 
-    /** Takes UTF-8 bytes (a character may be split across calls) if the grammar allows them, all or nothing. */
+    /**
+     * Takes UTF-8 bytes (a character may be split across calls) if the grammar allows them, all or nothing.
+     *
+     * @throws GrammarAmbiguityException when the grammar parses the text in too many ways at once
+     */
     public boolean acceptBytes(byte[] bytes) {
         Objects.requireNonNull(bytes, "bytes");
         state = automaton.compact(state);

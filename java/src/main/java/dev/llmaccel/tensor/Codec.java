@@ -2,8 +2,9 @@ package dev.llmaccel.tensor;
 
 /**
  * Plain-Java conversion between float values and the byte layout of every {@link DType}: the
- * definition that native kernels are tested against. Quantizers follow the rounding of the GGUF
- * reference implementation, so that tensors quantized here match files quantized elsewhere.
+ * definition that native kernels are tested against. Each DType row names its block codec (here
+ * and in {@link KQuants}); this class runs them block by block. Quantizers follow the rounding of
+ * the GGUF reference implementation, so that tensors quantized here match files quantized elsewhere.
  *
  * <p>Bytes are little-endian. Counts must be multiples of the type's block size.
  */
@@ -13,56 +14,16 @@ public final class Codec {
     /** Converts count floats from src[srcOff..] into dst[dstOff..] in the layout of type. */
     public static void encode(DType type, float[] src, int srcOff, int count, byte[] dst, int dstOff) {
         checkBlocks(type, count);
-        switch (type) {
-            case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    putInt(dst, dstOff + 4 * i, Float.floatToRawIntBits(src[srcOff + i]));
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    putShort(dst, dstOff + 2 * i, floatToHalf(src[srcOff + i]));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    putShort(dst, dstOff + 2 * i, floatToBf16(src[srcOff + i]));
-                }
-            }
-            case Q8_0 -> forEachBlock(type, count, (b, in, out) -> encodeQ8_0(src, srcOff + in, dst, dstOff + out));
-            case Q4_0 -> forEachBlock(type, count, (b, in, out) -> encodeQ4_0(src, srcOff + in, dst, dstOff + out));
-            case Q4_1 -> forEachBlock(type, count, (b, in, out) -> encodeQ4_1(src, srcOff + in, dst, dstOff + out));
-            case Q5_0 -> forEachBlock(type, count, (b, in, out) -> encodeQ5_0(src, srcOff + in, dst, dstOff + out));
-            case Q5_1 -> forEachBlock(type, count, (b, in, out) -> encodeQ5_1(src, srcOff + in, dst, dstOff + out));
-            default -> KQuants.encode(type, src, srcOff, count, dst, dstOff);
+        for (int b = 0; b < count / type.blockSize(); b++) {
+            type.encoder.encode(src, srcOff + b * type.blockSize(), dst, dstOff + b * type.blockBytes());
         }
     }
 
     /** Converts count values of type from src[srcOff..] into floats at dst[dstOff..]. */
     public static void decode(DType type, byte[] src, int srcOff, float[] dst, int dstOff, int count) {
         checkBlocks(type, count);
-        switch (type) {
-            case F32 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[dstOff + i] = Float.intBitsToFloat(getInt(src, srcOff + 4 * i));
-                }
-            }
-            case F16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[dstOff + i] = halfToFloat(getShort(src, srcOff + 2 * i));
-                }
-            }
-            case BF16 -> {
-                for (int i = 0; i < count; i++) {
-                    dst[dstOff + i] = bf16ToFloat(getShort(src, srcOff + 2 * i));
-                }
-            }
-            case Q8_0 -> forEachBlock(type, count, (b, out, in) -> decodeQ8_0(src, srcOff + in, dst, dstOff + out));
-            case Q4_0 -> forEachBlock(type, count, (b, out, in) -> decodeQ4_0(src, srcOff + in, dst, dstOff + out));
-            case Q4_1 -> forEachBlock(type, count, (b, out, in) -> decodeQ4_1(src, srcOff + in, dst, dstOff + out));
-            case Q5_0 -> forEachBlock(type, count, (b, out, in) -> decodeQ5_0(src, srcOff + in, dst, dstOff + out));
-            case Q5_1 -> forEachBlock(type, count, (b, out, in) -> decodeQ5_1(src, srcOff + in, dst, dstOff + out));
-            default -> KQuants.decode(type, src, srcOff, dst, dstOff, count);
+        for (int b = 0; b < count / type.blockSize(); b++) {
+            type.decoder.decode(src, srcOff + b * type.blockBytes(), dst, dstOff + b * type.blockSize());
         }
     }
 
@@ -79,6 +40,42 @@ public final class Codec {
         float[] out = new float[count];
         decode(type, src, 0, out, 0, count);
         return out;
+    }
+
+    // ---- one block of each type: the codecs of DType's rows ---------------------------------------
+
+    /** Encodes one block of a type: its block size of floats from x[xo..] into its block bytes at out[o..]. */
+    interface BlockEncoder {
+        void encode(float[] x, int xo, byte[] out, int o);
+    }
+
+    /** Decodes one block of a type: its block bytes at in[o..] into its block size of floats at y[yo..]. */
+    interface BlockDecoder {
+        void decode(byte[] in, int o, float[] y, int yo);
+    }
+
+    static void encodeF32(float[] x, int xo, byte[] out, int o) {
+        putInt(out, o, Float.floatToRawIntBits(x[xo]));
+    }
+
+    static void decodeF32(byte[] in, int o, float[] y, int yo) {
+        y[yo] = Float.intBitsToFloat(getInt(in, o));
+    }
+
+    static void encodeF16(float[] x, int xo, byte[] out, int o) {
+        putShort(out, o, floatToHalf(x[xo]));
+    }
+
+    static void decodeF16(byte[] in, int o, float[] y, int yo) {
+        y[yo] = halfToFloat(getShort(in, o));
+    }
+
+    static void encodeBF16(float[] x, int xo, byte[] out, int o) {
+        putShort(out, o, floatToBf16(x[xo]));
+    }
+
+    static void decodeBF16(byte[] in, int o, float[] y, int yo) {
+        y[yo] = bf16ToFloat(getShort(in, o));
     }
 
     // ---- 16-bit floats ---------------------------------------------------------------------------
@@ -145,7 +142,7 @@ public final class Codec {
 
     // ---- 32-element blocks -----------------------------------------------------------------------
 
-    private static void encodeQ8_0(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ8_0(float[] x, int xo, byte[] out, int o) {
         float amax = 0;
         for (int j = 0; j < 32; j++) {
             amax = Math.max(amax, Math.abs(x[xo + j]));
@@ -158,7 +155,7 @@ public final class Codec {
         }
     }
 
-    private static void decodeQ8_0(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ8_0(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o));
         for (int j = 0; j < 32; j++) {
             y[yo + j] = in[o + 2 + j] * d;
@@ -179,7 +176,7 @@ public final class Codec {
         return max;
     }
 
-    private static void encodeQ4_0(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ4_0(float[] x, int xo, byte[] out, int o) {
         float d = signedAbsMax(x, xo) / -8f;
         float id = d != 0 ? 1f / d : 0f;
         putShort(out, o, floatToHalf(d));
@@ -190,7 +187,7 @@ public final class Codec {
         }
     }
 
-    private static void decodeQ4_0(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ4_0(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o));
         for (int j = 0; j < 16; j++) {
             int q = in[o + 2 + j] & 0xff;
@@ -199,7 +196,7 @@ public final class Codec {
         }
     }
 
-    private static void encodeQ4_1(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ4_1(float[] x, int xo, byte[] out, int o) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < 32; j++) {
@@ -217,7 +214,7 @@ public final class Codec {
         }
     }
 
-    private static void decodeQ4_1(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ4_1(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o));
         float m = halfToFloat(getShort(in, o + 2));
         for (int j = 0; j < 16; j++) {
@@ -227,7 +224,7 @@ public final class Codec {
         }
     }
 
-    private static void encodeQ5_0(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ5_0(float[] x, int xo, byte[] out, int o) {
         float d = signedAbsMax(x, xo) / -16f;
         float id = d != 0 ? 1f / d : 0f;
         putShort(out, o, floatToHalf(d));
@@ -242,7 +239,7 @@ public final class Codec {
         putInt(out, o + 2, qh);
     }
 
-    private static void decodeQ5_0(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ5_0(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o));
         int qh = getInt(in, o + 2);
         for (int j = 0; j < 16; j++) {
@@ -254,7 +251,7 @@ public final class Codec {
         }
     }
 
-    private static void encodeQ5_1(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ5_1(float[] x, int xo, byte[] out, int o) {
         float min = Float.POSITIVE_INFINITY;
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < 32; j++) {
@@ -276,7 +273,7 @@ public final class Codec {
         putInt(out, o + 4, qh);
     }
 
-    private static void decodeQ5_1(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ5_1(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o));
         float m = halfToFloat(getShort(in, o + 2));
         int qh = getInt(in, o + 4);
@@ -290,18 +287,6 @@ public final class Codec {
     }
 
     // ---- helpers ---------------------------------------------------------------------------------
-
-    /** Called per block with (block index, element offset, byte offset). */
-    interface BlockAction {
-        void apply(int block, int elementOffset, int byteOffset);
-    }
-
-    static void forEachBlock(DType type, int count, BlockAction action) {
-        int blocks = count / type.blockSize();
-        for (int b = 0; b < blocks; b++) {
-            action.apply(b, b * type.blockSize(), b * type.blockBytes());
-        }
-    }
 
     private static void checkBlocks(DType type, int count) {
         if (count < 0 || count % type.blockSize() != 0) {

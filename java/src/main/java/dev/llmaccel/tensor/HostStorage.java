@@ -77,7 +77,7 @@ final class HostStorage extends Storage {
     }
 
     @Override
-    protected void release() {
+    void release() {
         releaser.run();
     }
 }

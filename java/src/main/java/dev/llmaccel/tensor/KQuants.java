@@ -36,28 +36,6 @@ final class KQuants {
     private static final int STEP_TRIES = 10;
     private static final float STEP_DELTA = 0.1f;
 
-    static void encode(DType type, float[] src, int srcOff, int count, byte[] dst, int dstOff) {
-        Codec.forEachBlock(type, count, (b, in, out) -> {
-            switch (type) {
-                case Q4_K -> encodeQ4K(src, srcOff + in, dst, dstOff + out);
-                case Q5_K -> encodeQ5K(src, srcOff + in, dst, dstOff + out);
-                case Q6_K -> encodeQ6K(src, srcOff + in, dst, dstOff + out);
-                default -> throw new IllegalArgumentException(type + " is not a K-quant");
-            }
-        });
-    }
-
-    static void decode(DType type, byte[] src, int srcOff, float[] dst, int dstOff, int count) {
-        Codec.forEachBlock(type, count, (b, out, in) -> {
-            switch (type) {
-                case Q4_K -> decodeQ4K(src, srcOff + in, dst, dstOff + out);
-                case Q5_K -> decodeQ5K(src, srcOff + in, dst, dstOff + out);
-                case Q6_K -> decodeQ6K(src, srcOff + in, dst, dstOff + out);
-                default -> throw new IllegalArgumentException(type + " is not a K-quant");
-            }
-        });
-    }
-
     // ---- rounding ---------------------------------------------------------------------------------
 
     /** v rounded to the nearest integer (ties to even), clamped to [lo, hi]; NaN gives lo. */
@@ -227,7 +205,7 @@ final class KQuants {
         return err;
     }
 
-    private static void encodeQ4K(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ4K(float[] x, int xo, byte[] out, int o) {
         int[] q = new int[QK];
         encodeScaledK4(x, xo, 15, out, o, q);
         // chunk c of 64 values: byte 32c + l holds value 64c + l (low nibble) and 64c + 32 + l (high)
@@ -238,7 +216,7 @@ final class KQuants {
         }
     }
 
-    private static void decodeQ4K(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ4K(byte[] in, int o, float[] y, int yo) {
         decodeK4(in, o, y, yo, false);
     }
 
@@ -266,7 +244,7 @@ final class KQuants {
         }
     }
 
-    private static void encodeQ5K(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ5K(float[] x, int xo, byte[] out, int o) {
         int[] q = new int[QK];
         encodeScaledK4(x, xo, 31, out, o, q);
         // qh byte l: bit 2c is the fifth bit of value 64c + l, bit 2c + 1 that of 64c + 32 + l
@@ -285,7 +263,7 @@ final class KQuants {
         }
     }
 
-    private static void decodeQ5K(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ5K(byte[] in, int o, float[] y, int yo) {
         decodeK4(in, o, y, yo, true);
     }
 
@@ -338,7 +316,7 @@ final class KQuants {
         return bestScale;
     }
 
-    private static void encodeQ6K(float[] x, int xo, byte[] out, int o) {
+    static void encodeQ6K(float[] x, int xo, byte[] out, int o) {
         float[] scales = new float[16];
         float maxScale = 0;
         float maxAbs = 0;
@@ -403,7 +381,7 @@ final class KQuants {
         return err;
     }
 
-    private static void decodeQ6K(byte[] in, int o, float[] y, int yo) {
+    static void decodeQ6K(byte[] in, int o, float[] y, int yo) {
         float d = halfToFloat(getShort(in, o + 208));
         for (int h = 0; h < 2; h++) {
             for (int l = 0; l < 32; l++) {

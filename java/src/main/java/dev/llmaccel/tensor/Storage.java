@@ -13,7 +13,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * refuses new uses at once, but frees the memory only when the last use in flight has ended, so a
  * file closed on one thread is never unmapped under a kernel another thread is running on it.
  *
- * <p>This class is for backends: the address it holds never appears in the public tensor API.
+ * <p>Only this package makes storage (host memory from the native allocator or a mapped file, and
+ * a backend's own allocations through {@code dev.llmaccel.memory}, which is not exported): the
+ * constructor is not public, so no code outside can make storage at an address of its choosing and
+ * hand it to a kernel.
  */
 public abstract class Storage implements AutoCloseable {
     private final Device device;
@@ -25,7 +28,7 @@ public abstract class Storage implements AutoCloseable {
     private final AtomicBoolean released = new AtomicBoolean();
     private static final long CLOSED = 1L << 62;
 
-    protected Storage(Device device, long address, long bytes, boolean writable) {
+    Storage(Device device, long address, long bytes, boolean writable) {
         this.device = device;
         this.address = address;
         this.bytes = bytes;
@@ -99,7 +102,7 @@ public abstract class Storage implements AutoCloseable {
     public abstract void write(long offset, float[] src);
 
     /** Frees the memory; called once, by the first {@link #close()}. */
-    protected abstract void release();
+    abstract void release();
 
     /** Refuses new uses; frees the memory now, or when the last use in flight ends. */
     @Override
@@ -125,14 +128,14 @@ public abstract class Storage implements AutoCloseable {
     }
 
     /** Throws unless this storage may be written. */
-    protected final void checkWritable() {
+    final void checkWritable() {
         if (!writable) {
             throw new IllegalStateException("tensor memory is read-only (a mapped file)");
         }
     }
 
     /** Checks that [offset, offset + length) lies inside this storage. */
-    protected final void checkRange(long offset, long length) {
+    final void checkRange(long offset, long length) {
         checkOpen();
         if (offset < 0 || length < 0 || offset > bytes - length) {
             throw new IndexOutOfBoundsException(

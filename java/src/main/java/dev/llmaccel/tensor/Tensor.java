@@ -1,5 +1,6 @@
 package dev.llmaccel.tensor;
 
+import dev.llmaccel.memory.Tensors;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -24,6 +25,10 @@ public final class Tensor implements AutoCloseable {
     private final long offset;
     private final boolean ownsStorage;
     private boolean closed;
+
+    static {
+        Tensors.install((memory, dtype, shape) -> wrap(new BackendStorage(memory), dtype, shape));
+    }
 
     private Tensor(DType dtype, long[] shape, Storage storage, long offset, boolean ownsStorage) {
         this.dtype = dtype;
@@ -97,8 +102,11 @@ public final class Tensor implements AutoCloseable {
         return new Tensor(dtype, s, st, offset, false);
     }
 
-    /** A tensor over memory a backend allocated; closing the tensor closes the storage. */
-    public static Tensor wrap(Storage storage, DType dtype, long... shape) {
+    /**
+     * A tensor over memory a backend allocated; closing the tensor closes the storage. Not public:
+     * backends reach it through {@code Tensors.wrap}, in a package this module does not export.
+     */
+    static Tensor wrap(Storage storage, DType dtype, long... shape) {
         Objects.requireNonNull(storage, "storage");
         long[] s = checkShape(dtype, shape);
         if (byteSize(dtype, s) > storage.bytes()) {

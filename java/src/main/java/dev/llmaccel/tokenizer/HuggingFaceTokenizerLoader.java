@@ -42,7 +42,15 @@ final class HuggingFaceTokenizerLoader {
         TokenType[] types = new TokenType[texts.length];
         Arrays.fill(types, TokenType.NORMAL);
         markAddedTokens(root.path("added_tokens"), texts, types);
-        int unknown = Arrays.asList(texts).indexOf(model.path("unk_token").asText("[UNK]"));
+        JsonNode unkToken = model.path("unk_token");
+        int unknown = Arrays.asList(texts).indexOf(unkToken.asText("[UNK]"));
+        if (unknown < 0 && unkToken.isTextual()) {
+            // A file that names its unknown token must hold it: HF's tokenizers would fail on the
+            // first out-of-vocabulary word instead of at load.
+            String name = unkToken.asText();
+            throw new ModelFormatException(SOURCE + ": model.unk_token '" + (name.length() <= 80 ? name : name.substring(0, 80) + "...")
+                    + "' (" + name.length() + " chars) is not in model.vocab");
+        }
         if (unknown >= 0) {
             types[unknown] = TokenType.UNKNOWN;
         }

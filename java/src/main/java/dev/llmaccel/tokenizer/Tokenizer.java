@@ -24,7 +24,9 @@ public interface Tokenizer {
      * @param parseSpecial lets the texts of special tokens in the input (for example
      *     {@code "<|im_start|>"}) become their ids; without it only user-defined tokens are matched
      *     and control tokens are tokenized as plain text
-     * @throws IllegalArgumentException when text holds an unpaired surrogate (it is not Unicode text)
+     * @throws IllegalArgumentException when text holds an unpaired surrogate (it is not Unicode text),
+     *     or a word that no token covers in a vocabulary without an unknown token
+     *     ({@link #unknownId()} is -1)
      */
     int[] encode(String text, boolean addSpecial, boolean parseSpecial);
 

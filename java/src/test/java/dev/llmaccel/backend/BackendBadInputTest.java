@@ -3,10 +3,11 @@ package dev.llmaccel.backend;
 import static dev.llmaccel.BadInput.rejects;
 
 import dev.llmaccel.backend.cuda.CudaProbe;
+import dev.llmaccel.memory.NativeMemory;
+import dev.llmaccel.memory.Tensors;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.MappedFile;
-import dev.llmaccel.tensor.Storage;
 import dev.llmaccel.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,9 +42,26 @@ class BackendBadInputTest {
     }
 
     /** Memory on another device: the CPU backend must refuse it without touching it. */
-    static final class OtherDeviceStorage extends Storage {
-        OtherDeviceStorage(long bytes) {
-            super(Device.CUDA, 4096, bytes, true);
+    static final class OtherDeviceMemory implements NativeMemory {
+        private final long bytes;
+
+        OtherDeviceMemory(long bytes) {
+            this.bytes = bytes;
+        }
+
+        @Override
+        public Device device() {
+            return Device.CUDA;
+        }
+
+        @Override
+        public long address() {
+            return 4096;
+        }
+
+        @Override
+        public long bytes() {
+            return bytes;
         }
 
         @Override
@@ -67,7 +85,7 @@ class BackendBadInputTest {
         }
 
         @Override
-        protected void release() {}
+        public void free() {}
     }
 
     private static Tensor f32(long... shape) {
@@ -80,7 +98,7 @@ class BackendBadInputTest {
         try (Backend be = Backends.named(name);
              Tensor x = f32(2, 4);
              Tensor out = f32(2, 4);
-             Tensor gpu = Tensor.wrap(new OtherDeviceStorage(32), DType.F32, 2, 4)) {
+             Tensor gpu = Tensors.wrap(new OtherDeviceMemory(32), DType.F32, 2, 4)) {
             Tensor closed = f32(2, 4);
             closed.close();
             rejects(NullPointerException.class, () -> be.add(out, x, null), "null");

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
-import dev.llmaccel.binding.cpu.CpuRuntime;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
@@ -125,23 +124,18 @@ class BatchInvarianceTest {
 
     /** The cases of each level in a container of its own, run with the kernels capped at that level. */
     private static Stream<DynamicNode> levels(LevelCases make) {
-        return IntStream.range(0, SimdLevelsTest.LEVELS.length).mapToObj(level -> {
+        return IntStream.range(0, OpSuite.LEVELS.size()).mapToObj(level -> {
             List<DynamicNode> cases = new ArrayList<>();
             make.add(level, cases);
-            return dynamicContainer(SimdLevelsTest.LEVELS[level], cases.stream().map(c -> atLevel(level, c)));
+            return dynamicContainer(OpSuite.LEVELS.get(level), cases.stream().map(c -> atLevel(level, c)));
         });
     }
 
     private static DynamicNode atLevel(int level, DynamicNode node) {
         org.junit.jupiter.api.DynamicTest test = (org.junit.jupiter.api.DynamicTest) node;
-        return dynamicTest(test.getDisplayName(), () -> {
-            int inEffect = CpuRuntime.llm_cpu_simd_limit(level);
-            try {
-                Assumptions.assumeTrue(inEffect == level, () -> "this CPU has no " + SimdLevelsTest.LEVELS[level] + " level");
-                test.getExecutable().execute();
-            } finally {
-                CpuRuntime.llm_cpu_simd_limit(SimdLevelsTest.LEVELS.length - 1);
-            }
-        });
+        return dynamicTest(test.getDisplayName(), () -> OpSuite.Target.cpu(level, Backends::cpu).run(cpu -> {
+            test.getExecutable().execute();
+            return null;
+        }));
     }
 }

@@ -8,9 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.llmaccel.binding.cpu.CpuRuntime;
+import dev.llmaccel.memory.NativeMemory;
+import dev.llmaccel.memory.Tensors;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
-import dev.llmaccel.tensor.Storage;
 import dev.llmaccel.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -22,18 +23,31 @@ import org.junit.jupiter.api.Test;
  */
 class FallbackTest {
 
-    /** Memory that claims to be on the GPU but is a Java array. */
-    static final class ArrayStorage extends Storage {
+    /** Memory that claims to be on the GPU but is a Java array (no address: nothing native may read it). */
+    static final class ArrayMemory implements NativeMemory {
         final byte[] data;
 
-        ArrayStorage(long bytes) {
-            super(Device.CUDA, 0, bytes, true);
+        ArrayMemory(long bytes) {
             data = new byte[Math.toIntExact(bytes)];
         }
 
         @Override
+        public Device device() {
+            return Device.CUDA;
+        }
+
+        @Override
+        public long address() {
+            return 0;
+        }
+
+        @Override
+        public long bytes() {
+            return data.length;
+        }
+
+        @Override
         public void read(long offset, byte[] dst) {
-            checkRange(offset, dst.length);
             System.arraycopy(data, (int) offset, dst, 0, dst.length);
         }
 
@@ -46,7 +60,6 @@ class FallbackTest {
 
         @Override
         public void write(long offset, byte[] src) {
-            checkRange(offset, src.length);
             System.arraycopy(src, 0, data, (int) offset, src.length);
         }
 
@@ -58,7 +71,7 @@ class FallbackTest {
         }
 
         @Override
-        protected void release() {}
+        public void free() {}
     }
 
     /** Declines matmul and embedding for every type; implements no kernel (each reports itself not implemented). */
@@ -95,7 +108,7 @@ class FallbackTest {
             for (long d : shape) {
                 elements *= d;
             }
-            return Tensor.wrap(new ArrayStorage(dtype.bytesFor(elements)), dtype, shape);
+            return Tensors.wrap(new ArrayMemory(dtype.bytesFor(elements)), dtype, shape);
         }
 
         @Override

@@ -1,33 +1,38 @@
 package dev.llmaccel.backend;
 
-import static dev.llmaccel.backend.TestData.assertClose;
 import static dev.llmaccel.backend.TestData.normal;
-import static dev.llmaccel.backend.TestData.poisoned;
-import static dev.llmaccel.backend.TestData.tensor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.llmaccel.backend.OpSuite.OpCase;
+import dev.llmaccel.backend.OpSuite.Target;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicNode;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Every op × type × awkward shape, on every native backend present, against ReferenceBackend on
- * the same seeded inputs. Outputs start as NaN so unwritten elements fail; NaN never passes; each
- * op has its own bound on ‖out − ref‖ / ‖ref‖. A backend that is absent shows its cases as skipped.
+ * Every op × type × awkward shape from one case list, at every target: the CPU backend at each
+ * instruction-set level of its kernels (portable, AVX2, AVX-512) and every other native backend
+ * present, against ReferenceBackend on the same seeded inputs (computed once per case). Outputs
+ * start as NaN between guard sentinels (see {@link OpSuite.Run}), so an unwritten element or a
+ * write past an output fails; NaN never passes; each op has its own bound on ‖out − ref‖ / ‖ref‖.
+ * A level this CPU lacks, an absent backend and an op a backend leaves to its fallback show as
+ * skipped, with the reason.
  */
 class OpSuiteTest {
-
-    /** One case: runs the op on a backend with inputs made from fixed seeds and returns the output. */
-    record OpCase(String name, double bound, java.util.function.Function<Backend, float[]> run) {}
 
     /** Types whose matmul may quantize activations to 8 bits, as GGUF runtimes do. */
     private static double matmulBound(DType t) {
@@ -44,10 +49,11 @@ class OpSuiteTest {
         List<OpCase> cases = new ArrayList<>();
         addMatmul(cases);
         addEmbedding(cases);
-        addNorms(cases);
+        addRowFamily(cases);
         addRope(cases);
         addRopeRows(cases);
-        addElementwise(cases);
+        addElementwiseFamily(cases);
+        addAdd(cases);
         addAttention(cases);
         addLlamaAttention(cases);
         addPagedAttention(cases);
@@ -83,10 +89,10 @@ class OpSuiteTest {
                 if (m * k > maxWeights) {
                     continue;
                 }
-                cases.add(new OpCase("matmul " + t + " n=" + n + " k=" + k + " m=" + m, matmulBound(t), b -> {
-                    try (Tensor x = tensor(b, DType.F32, normal(1, (int) (n * k), 1), n, k);
-                         Tensor w = tensor(b, t, normal(2, (int) (m * k), 0.5), m, k);
-                         Tensor out = poisoned(b, n, m)) {
+                cases.add(new OpCase("matmul " + t + " n=" + n + " k=" + k + " m=" + m, matmulBound(t), (b, r) -> {
+                    try (Tensor x = r.input(DType.F32, 1, 1, n, k);
+                         Tensor w = r.input(t, 2, 0.5, m, k);
+                         Tensor out = r.output(n, m)) {
                         b.matmul(out, x, w);
                         return out.toFloatArray();
                     }
@@ -103,14 +109,14 @@ class OpSuiteTest {
             for (long[] s : shapes) {
                 long vocab = s[0], d = s[1];
                 for (int n : new int[] {1, 7, 13}) {
-                    cases.add(new OpCase("embedding " + t + " vocab=" + vocab + " d=" + d + " n=" + n, 1e-6, b -> {
-                        Random r = new Random(n);
+                    cases.add(new OpCase("embedding " + t + " vocab=" + vocab + " d=" + d + " n=" + n, 1e-6, (b, r) -> {
+                        Random random = new Random(n);
                         int[] ids = new int[n];
                         for (int i = 0; i < n; i++) {
-                            ids[i] = i == n - 1 ? (int) vocab - 1 : r.nextInt((int) vocab);
+                            ids[i] = i == n - 1 ? (int) vocab - 1 : random.nextInt((int) vocab);
                         }
-                        try (Tensor table = tensor(b, t, normal(3, (int) (vocab * d), 1), vocab, d);
-                             Tensor out = poisoned(b, n, d)) {
+                        try (Tensor table = r.input(t, 3, 1, vocab, d);
+                             Tensor out = r.output(n, d)) {
                             b.embedding(out, table, ids);
                             return out.toFloatArray();
                         }
@@ -120,39 +126,59 @@ class OpSuiteTest {
         }
     }
 
-    // ---- norms -----------------------------------------------------------------------------------
+    // ---- the row family: norms, softmax -----------------------------------------------------------
 
-    static void addNorms(List<OpCase> cases) {
+    /** The epsilons the row cases pass, the first ones an op takes. */
+    private static final float[] EPSILONS = {1e-5f};
+
+    /**
+     * Every op of the row family, from its description alone (see {@link Rowwise}): rows of one
+     * element, of lengths around the vector widths, a long row; inputs of scale 1 and 30 (softmax's
+     * exponents over a wide range); with and without an optional vector; and in place.
+     */
+    static void addRowFamily(List<OpCase> cases) {
         long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}, {13, 64}};
-        for (long[] s : shapes) {
-            long n = s[0], d = s[1];
-            cases.add(new OpCase("rmsnorm n=" + n + " d=" + d, 1e-5, b -> {
-                try (Tensor x = tensor(b, DType.F32, normal(4, (int) (n * d), 3), n, d);
-                     Tensor w = tensor(b, DType.F32, normal(5, (int) d, 1), d);
-                     Tensor out = poisoned(b, n, d)) {
-                    b.rmsNorm(out, x, w, 1e-5f);
-                    return out.toFloatArray();
-                }
-            }));
-            for (boolean bias : new boolean[] {true, false}) {
-                cases.add(new OpCase("layernorm n=" + n + " d=" + d + (bias ? " bias" : ""), 1e-5, b -> {
-                    try (Tensor x = tensor(b, DType.F32, normal(6, (int) (n * d), 2), n, d);
-                         Tensor w = tensor(b, DType.F32, normal(7, (int) d, 1), d);
-                         Tensor bb = tensor(b, DType.F32, normal(8, (int) d, 1), d);
-                         Tensor out = poisoned(b, n, d)) {
-                        b.layerNorm(out, x, w, bias ? bb : null, 1e-12f);
-                        return out.toFloatArray();
+        for (Op op : Op.values()) {
+            if (!op.isRowwise()) {
+                continue;
+            }
+            Rowwise rw = op.rowwise();
+            String optional = rw.optionalLast() ? rw.vectors().get(rw.vectors().size() - 1) : null;
+            for (long[] s : shapes) {
+                for (double scale : new double[] {1, 30}) {
+                    for (boolean absent : optional == null ? new boolean[] {false} : new boolean[] {false, true}) {
+                        String name = op.kernelName() + " n=" + s[0] + " d=" + s[1] + " x scale=" + (int) scale
+                                + (absent ? " without " + optional : "");
+                        cases.add(new OpCase(name, 1e-5, (b, r) -> runRows(b, r, op, s[0], s[1], scale, absent, false)));
                     }
-                }));
+                }
+            }
+            cases.add(new OpCase(op.kernelName() + " n=5 d=13 in place", 1e-5,
+                    (b, r) -> runRows(b, r, op, 5, 13, 3, false, true)));
+        }
+    }
+
+    /** op over x (n, d) (also the output when inPlace), optional vector absent if asked; returns the output. */
+    static float[] runRows(Backend b, OpSuite.Run r, Op op, long n, long d, double scale, boolean absent,
+            boolean inPlace) {
+        Rowwise rw = op.rowwise();
+        Tensor[] vectors = new Tensor[rw.vectors().size()];
+        for (int j = 0; j < vectors.length; j++) {
+            vectors[j] = absent && j == vectors.length - 1 ? null : r.input(DType.F32, 5 + j, 1, d);
+        }
+        Tensor x = inPlace ? r.inPlace(normal(4, (int) (n * d), scale), n, d) : r.input(DType.F32, 4, scale, n, d);
+        try {
+            Tensor out = inPlace ? x : r.output(n, d);
+            b.rowwise(op, out, x, vectors, java.util.Arrays.copyOf(EPSILONS, rw.scalars()));
+            return out.toFloatArray();
+        } finally {
+            x.close();
+            for (Tensor v : vectors) {
+                if (v != null) {
+                    v.close();
+                }
             }
         }
-        cases.add(new OpCase("rmsnorm in place", 1e-5, b -> {
-            try (Tensor x = tensor(b, DType.F32, normal(9, 5 * 13, 1), 5, 13);
-                 Tensor w = tensor(b, DType.F32, normal(10, 13, 1), 13)) {
-                b.rmsNorm(x, x, w, 1e-6f);
-                return x.toFloatArray();
-            }
-        }));
     }
 
     // ---- rope ------------------------------------------------------------------------------------
@@ -164,16 +190,19 @@ class OpSuiteTest {
                 for (long offset : new long[] {0, 37, 100_000}) {
                     for (int variant = 0; variant < 3; variant++) {
                         long hd = s[3];
-                        int rot = variant == 1 && hd >= 8 ? (int) hd / 2 : 0;
+                        if (variant == 1 && hd < 8) {
+                            continue;  // no partial rotation of so few dimensions: variant 0 again
+                        }
+                        int rot = variant == 1 ? (int) hd / 2 : 0;
                         boolean factors = variant == 2;
                         double theta = variant == 2 ? 500_000 : 10_000;
                         String name = "rope " + style + " " + java.util.Arrays.toString(s) + " pos=" + offset
                                 + (rot > 0 ? " rot=" + rot : "") + (factors ? " scaled" : "");
-                        cases.add(new OpCase(name, 1e-5, b -> {
+                        cases.add(new OpCase(name, 1e-5, (b, r) -> {
                             int pairs = (rot == 0 ? (int) hd : rot) / 2;
                             float[] f = factors ? TestData.uniform(11, pairs, 1, 8) : null;
                             RopeParams p = new RopeParams(style, theta, rot, f);
-                            try (Tensor x = tensor(b, DType.F32, normal(12, (int) (s[0] * s[1] * s[2] * hd), 1), s)) {
+                            try (Tensor x = r.inPlace(normal(12, (int) (s[0] * s[1] * s[2] * hd), 1), s)) {
                                 Tensor v = s[0] == 1 ? x.view(s[1], s[2], s[3]) : x;
                                 b.rope(v, offset, p);
                                 return x.toFloatArray();
@@ -192,8 +221,8 @@ class OpSuiteTest {
             for (long[] s : shapes) {
                 int[] positions = new Random(25).ints((int) s[0], 0, 200_000).toArray();
                 positions[0] = 0;
-                cases.add(new OpCase("rope rows " + style + " " + java.util.Arrays.toString(s), 1e-5, b -> {
-                    try (Tensor x = tensor(b, DType.F32, normal(26, (int) (s[0] * s[1] * s[2]), 1), s)) {
+                cases.add(new OpCase("rope rows " + style + " " + java.util.Arrays.toString(s), 1e-5, (b, r) -> {
+                    try (Tensor x = r.inPlace(normal(26, (int) (s[0] * s[1] * s[2]), 1), s)) {
                         b.rope(x, positions, RopeParams.of(style, 10_000));
                         return x.toFloatArray();
                     }
@@ -204,52 +233,62 @@ class OpSuiteTest {
 
     // ---- elementwise -----------------------------------------------------------------------------
 
-    static void addElementwise(List<OpCase> cases) {
-        for (int n : new int[] {1, 5, 7, 13, 4097, 70_000}) {
-            cases.add(new OpCase("swiglu n=" + n, 1e-5, b -> {
-                try (Tensor g = tensor(b, DType.F32, normal(13, n, 4), n);
-                     Tensor u = tensor(b, DType.F32, normal(14, n, 1), n);
-                     Tensor out = poisoned(b, n)) {
-                    b.swiglu(out, g, u);
-                    return out.toFloatArray();
-                }
-            }));
-            cases.add(new OpCase("gelu n=" + n, 1e-5, b -> {
-                try (Tensor x = tensor(b, DType.F32, normal(15, n, 3), n);
-                     Tensor out = poisoned(b, n)) {
-                    b.gelu(out, x);
-                    return out.toFloatArray();
-                }
-            }));
+    /** Scalars the elementwise cases pass, the first ones an op takes (see Op's descriptions). */
+    private static final float[] SCALARS = {-1.75f, 0.5f, 3f};
+
+    /**
+     * Every op of the elementwise family, from its description alone (an op added to {@link Op}
+     * gets these cases with nothing written here): lengths around the vector widths and the
+     * threads' grain, and in place.
+     */
+    static void addElementwiseFamily(List<OpCase> cases) {
+        for (Op op : Op.values()) {
+            if (!op.isElementwise()) {
+                continue;
+            }
+            for (int n : new int[] {1, 5, 7, 13, 4097, 70_000}) {
+                cases.add(new OpCase(op.kernelName() + " n=" + n, 1e-5, (b, r) -> runElementwise(b, r, op, n, false)));
+            }
+            cases.add(new OpCase(op.kernelName() + " n=4097 in place", 1e-5, (b, r) -> runElementwise(b, r, op, 4097, true)));
         }
+    }
+
+    /** op on inputs of n values (the first one the output too when inPlace); returns the output. */
+    static float[] runElementwise(Backend b, OpSuite.Run r, Op op, int n, boolean inPlace) {
+        Elementwise e = op.elementwise();
+        Tensor[] in = new Tensor[e.inputs()];
+        try {
+            for (int j = 0; j < in.length; j++) {
+                in[j] = j == 0 && inPlace ? r.inPlace(normal(13 + j, n, 3), n) : r.input(DType.F32, 13 + j, 3, n);
+            }
+            Tensor out = inPlace ? in[0] : r.output(n);
+            b.elementwise(op, out, java.util.Arrays.copyOf(SCALARS, e.scalars()), in);
+            return out.toFloatArray();
+        } finally {
+            for (Tensor t : in) {
+                if (t != null) {
+                    t.close();
+                }
+            }
+        }
+    }
+
+    /** add: whole, and one row added to every row. */
+    static void addAdd(List<OpCase> cases) {
         long[][] shapes = {{1, 1}, {3, 5}, {7, 13}, {2, 4097}};
         for (long[] s : shapes) {
             long n = s[0], d = s[1];
             for (boolean full : new boolean[] {true, false}) {
-                cases.add(new OpCase("add n=" + n + " d=" + d + (full ? "" : " row"), 1e-6, b -> {
-                    try (Tensor a = tensor(b, DType.F32, normal(16, (int) (n * d), 1), n, d);
-                         Tensor c = full ? tensor(b, DType.F32, normal(17, (int) (n * d), 1), n, d)
-                                 : tensor(b, DType.F32, normal(17, (int) d, 1), d);
-                         Tensor out = poisoned(b, n, d)) {
+                cases.add(new OpCase("add n=" + n + " d=" + d + (full ? "" : " row"), 1e-6, (b, r) -> {
+                    try (Tensor a = r.input(DType.F32, 16, 1, n, d);
+                         Tensor c = full ? r.input(DType.F32, 17, 1, n, d)
+                                 : r.input(DType.F32, 17, 1, d);
+                         Tensor out = r.output(n, d)) {
                         b.add(out, a, c);
                         return out.toFloatArray();
                     }
                 }));
             }
-            cases.add(new OpCase("softmax n=" + n + " d=" + d, 1e-5, b -> {
-                try (Tensor x = tensor(b, DType.F32, normal(18, (int) (n * d), 30), n, d);
-                     Tensor out = poisoned(b, n, d)) {
-                    b.softmax(out, x);
-                    return out.toFloatArray();
-                }
-            }));
-            cases.add(new OpCase("l2 normalize n=" + n + " d=" + d, 1e-6, b -> {
-                try (Tensor x = tensor(b, DType.F32, normal(19, (int) (n * d), 2), n, d);
-                     Tensor out = poisoned(b, n, d)) {
-                    b.l2Normalize(out, x);
-                    return out.toFloatArray();
-                }
-            }));
         }
     }
 
@@ -273,7 +312,7 @@ class OpSuiteTest {
                             String name = "attention batch=" + batch + " heads=" + h[0] + "/" + h[1] + " hd=" + hd
                                     + " nq=" + nq + " kv=" + kvLen + "/" + cap + (causal ? " causal" : " bidirectional")
                                     + (window > 0 ? " window=" + window : "") + (masked ? " masked" : "");
-                            cases.add(new OpCase(name, 1e-5, b -> runAttention(b, batch, nq, h[0], h[1], hd, kvLen, cap,
+                            cases.add(new OpCase(name, 1e-5, (b, r) -> runAttention(b, r, batch, nq, h[0], h[1], hd, kvLen, cap,
                                     causal, window, masked)));
                         }
                     }
@@ -291,30 +330,40 @@ class OpSuiteTest {
                 boolean masked = variant == 1;
                 String name = "attention llama batch=" + s[0] + " nq=" + s[1] + " kv=" + s[2] + "/" + s[3]
                         + (masked ? " window=77 masked" : "");
-                cases.add(new OpCase(name, 1e-5, b -> runAttention(b, s[0], s[1], 32, 8, 128, s[2], s[3], true, window,
+                cases.add(new OpCase(name, 1e-5, (b, r) -> runAttention(b, r, s[0], s[1], 32, 8, 128, s[2], s[3], true, window,
                         masked)));
             }
         }
     }
 
+    /** One attention call on b (outputs guarded, as in the suite). */
     static float[] runAttention(Backend b, int batch, int nq, int heads, int kvHeads, int hd, int kvLen, int cap,
             boolean causal, int window, boolean masked) {
+        try (OpSuite.Inputs inputs = new OpSuite.Inputs(); OpSuite.Run r = new OpSuite.Run(b, inputs)) {
+            float[] out = runAttention(b, r, batch, nq, heads, kvHeads, hd, kvLen, cap, causal, window, masked);
+            r.checkGuards(b.name() + " attention");
+            return out;
+        }
+    }
+
+    static float[] runAttention(Backend b, OpSuite.Run r, int batch, int nq, int heads, int kvHeads, int hd, int kvLen,
+            int cap, boolean causal, int window, boolean masked) {
         int[] mask = null;
         if (masked) {
-            Random r = new Random(20);
+            Random random = new Random(20);
             mask = new int[batch * kvLen];
             for (int i = 0; i < mask.length; i++) {
-                mask[i] = r.nextInt(4) == 0 ? 0 : 1;
+                mask[i] = random.nextInt(4) == 0 ? 0 : 1;
             }
             if (batch > 1) {
                 java.util.Arrays.fill(mask, kvLen, 2 * kvLen, 0);  // a whole sequence hidden: zeros out
             }
         }
         AttentionParams p = new AttentionParams((float) (1 / Math.sqrt(hd)), causal, window, kvLen - nq, kvLen, mask);
-        try (Tensor q = tensor(b, DType.F32, normal(21, batch * nq * heads * hd, 1), batch, nq, heads, hd);
-             Tensor k = tensor(b, DType.F32, normal(22, batch * cap * kvHeads * hd, 1), batch, cap, kvHeads, hd);
-             Tensor v = tensor(b, DType.F32, normal(23, batch * cap * kvHeads * hd, 1), batch, cap, kvHeads, hd);
-             Tensor out = poisoned(b, batch, nq, heads, hd)) {
+        try (Tensor q = r.input(DType.F32, 21, 1, batch, nq, heads, hd);
+             Tensor k = r.input(DType.F32, 22, 1, batch, cap, kvHeads, hd);
+             Tensor v = r.input(DType.F32, 23, 1, batch, cap, kvHeads, hd);
+             Tensor out = r.output(batch, nq, heads, hd)) {
             b.attention(out, q, k, v, p);
             return out.toFloatArray();
         }
@@ -332,7 +381,7 @@ class OpSuiteTest {
             for (int[] h : heads) {
                 for (int hd : new int[] {7, 40, 64}) {
                     String name = "paged attention block=" + blockSize + " heads=" + h[0] + "/" + h[1] + " hd=" + hd;
-                    cases.add(new OpCase(name, 1e-5, b -> runPagedAttention(b, blockSize, h[0], h[1], hd)));
+                    cases.add(new OpCase(name, 1e-5, (b, r) -> runPagedAttention(b, r, blockSize, h[0], h[1], hd)));
                 }
             }
         }
@@ -356,17 +405,17 @@ class OpSuiteTest {
         return new PagedAttentionParams(0.125f, blockSize, tables, maxBlocks, rowSeq, rowPos);
     }
 
-    static float[] runPagedAttention(Backend b, int blockSize, int heads, int kvHeads, int hd) {
+    static float[] runPagedAttention(Backend b, OpSuite.Run r, int blockSize, int heads, int kvHeads, int hd) {
         PagedAttentionParams p = pagedBatch(blockSize, new Random(27));
         int blocks = 3 * p.maxBlocks() + 7;
         int n = p.rows();
         int poolFloats = blocks * blockSize * kvHeads * hd;
-        try (Tensor kPool = tensor(b, DType.F32, normal(28, poolFloats, 1), blocks, kvHeads, hd, blockSize);
-             Tensor vPool = tensor(b, DType.F32, normal(29, poolFloats, 1), blocks, kvHeads, blockSize, hd);
-             Tensor k = tensor(b, DType.F32, normal(30, n * kvHeads * hd, 1), n, kvHeads, hd);
-             Tensor v = tensor(b, DType.F32, normal(31, n * kvHeads * hd, 1), n, kvHeads, hd);
-             Tensor q = tensor(b, DType.F32, normal(32, n * heads * hd, 1), n, heads, hd);
-             Tensor out = poisoned(b, n, heads, hd)) {
+        try (Tensor kPool = r.inPlace(normal(28, poolFloats, 1), blocks, kvHeads, hd, blockSize);
+             Tensor vPool = r.inPlace(normal(29, poolFloats, 1), blocks, kvHeads, blockSize, hd);
+             Tensor k = r.input(DType.F32, 30, 1, n, kvHeads, hd);
+             Tensor v = r.input(DType.F32, 31, 1, n, kvHeads, hd);
+             Tensor q = r.input(DType.F32, 32, 1, n, heads, hd);
+             Tensor out = r.output(n, heads, hd)) {
             b.pagedKvWrite(kPool, vPool, k, v, p);
             b.pagedAttention(out, q, kPool, vPool, p);
             return out.toFloatArray();
@@ -381,7 +430,7 @@ class OpSuiteTest {
             for (long[] s : shapes) {
                 for (boolean masked : new boolean[] {false, true}) {
                     cases.add(new OpCase("pool " + mode + " " + java.util.Arrays.toString(s) + (masked ? " masked" : ""),
-                            1e-6, b -> {
+                            1e-6, (b, r) -> {
                         int[] mask = null;
                         if (masked) {
                             mask = new int[(int) (s[0] * s[1])];
@@ -391,8 +440,8 @@ class OpSuiteTest {
                                 }
                             }
                         }
-                        try (Tensor x = tensor(b, DType.F32, normal(24, (int) (s[0] * s[1] * s[2]), 1), s);
-                             Tensor out = poisoned(b, s[0], s[2])) {
+                        try (Tensor x = r.input(DType.F32, 24, 1, s);
+                             Tensor out = r.output(s[0], s[2])) {
                             b.pool(out, x, mask, mode);
                             return out.toFloatArray();
                         }
@@ -404,20 +453,35 @@ class OpSuiteTest {
 
     // ---- the suite -------------------------------------------------------------------------------
 
+    @Test
+    void caseNamesAreUnique() {
+        Set<String> names = new HashSet<>();
+        for (OpCase c : cases()) {
+            assertTrue(names.add(c.name()), "two cases named " + c.name());
+        }
+    }
+
+    /**
+     * Each case in a container of its own with a test per target, so that its inputs are made
+     * once for all targets (and dropped after the last) and the reference runs once.
+     */
     @TestFactory
     Stream<DynamicNode> opsAgainstReference() {
         Backend reference = Backends.reference();
-        List<OpCase> all = cases();
-        return TestBackends.nativeNames().stream().map(name -> dynamicContainer(name, all.stream().map(c ->
-                dynamicTest(c.name(), () -> {
-                    String missing = TestBackends.unavailableReason(name);
-                    Assumptions.assumeTrue(missing == null, () -> name + " not available: " + missing);
-                    try (Backend backend = Backends.named(name)) {
-                        float[] expected = c.run().apply(reference);
-                        float[] actual = c.run().apply(backend);
-                        assertClose(actual, expected, c.bound(), name + " " + c.name());
-                    }
-                }))));
+        List<Target> targets = Target.all();
+        return cases().stream().map(c -> {
+            OpSuite.CaseRuns runs = new OpSuite.CaseRuns(c, reference);
+            return dynamicContainer(c.name(), IntStream.range(0, targets.size()).mapToObj(i ->
+                    dynamicTest(targets.get(i).name(), () -> {
+                        try {
+                            runs.check(targets.get(i));
+                        } finally {
+                            if (i == targets.size() - 1) {
+                                runs.close();
+                            }
+                        }
+                    })));
+        });
     }
 
     @TestFactory
@@ -432,27 +496,32 @@ class OpSuiteTest {
                 SamplingParams.ofTemperature(0.8f).withTopK(50).withTopP(0.95f).withMinP(0.02f),
                 SamplingParams.ofTemperature(1f).withPenalties(1.3f, 0.2f, 0.5f),
                 SamplingParams.greedy().withPenalties(1.5f, 0f, 0f).withLogitBias(Map.of(3, 100f, 4, -100f)));
-        return TestBackends.nativeNames().stream().map(name -> dynamicContainer(name, settings.stream().flatMap(s ->
-                Stream.of(1, 7, 1000, 128_256).map(vocab -> dynamicTest("sample vocab=" + vocab + " " + s, () -> {
-                    String missing = TestBackends.unavailableReason(name);
-                    Assumptions.assumeTrue(missing == null, () -> name + " not available: " + missing);
-                    try (Backend backend = Backends.named(name);
-                         Tensor hostLogits = Tensor.of(normal(25 + vocab, vocab, 3), vocab);
-                         Tensor logits = backend.upload(hostLogits)) {
-                        Random r = new Random(26);
-                        int[] recent = new int[Math.min(vocab, 20)];
-                        for (int i = 0; i < recent.length; i++) {
-                            recent[i] = r.nextInt(vocab);
+        List<Target> targets = Target.all();
+        return settings.stream().flatMap(s -> Stream.of(1, 7, 1000, 128_256).map(vocab -> {
+            float[] values = normal(25 + vocab, vocab, 3);
+            Random r = new Random(26);
+            int[] recent = new int[Math.min(vocab, 20)];
+            for (int i = 0; i < recent.length; i++) {
+                recent[i] = r.nextInt(vocab);
+            }
+            SamplingParams p = s.logitBias().keySet().stream().anyMatch(t -> t >= vocab) ? s.withLogitBias(Map.of()) : s;
+            double[] draws = r.doubles(vocab > 100_000 ? 20 : 200).toArray();
+            int[][] expected = new int[1][];  // the reference's tokens, drawn once for all targets
+            return dynamicContainer("sample vocab=" + vocab + " " + s, targets.stream().map(target ->
+                    dynamicTest(target.name(), () -> target.run(backend -> {
+                        try (Tensor hostLogits = Tensor.of(values, vocab);
+                             Tensor logits = backend.upload(hostLogits)) {
+                            if (expected[0] == null) {
+                                expected[0] = Arrays.stream(draws).mapToInt(u -> reference.sample(hostLogits, p, recent, u))
+                                        .toArray();
+                            }
+                            for (int draw = 0; draw < draws.length; draw++) {
+                                assertEquals(expected[0][draw], backend.sample(logits, p, recent, draws[draw]),
+                                        target + " draw " + draw + " u=" + draws[draw]);
+                            }
+                            return null;
                         }
-                        SamplingParams p = s.logitBias().keySet().stream().anyMatch(t -> t >= vocab)
-                                ? s.withLogitBias(Map.of()) : s;
-                        for (int draw = 0; draw < (vocab > 100_000 ? 20 : 200); draw++) {
-                            double u = r.nextDouble();
-                            int expected = reference.sample(hostLogits, p, recent, u);
-                            int actual = backend.sample(logits, p, recent, u);
-                            assertEquals(expected, actual, "draw " + draw + " u=" + u);
-                        }
-                    }
-                })))));
+                    }))));
+        }));
     }
 }

@@ -95,4 +95,13 @@ class GrammarMatcherTest {
         assertThrows(NullPointerException.class, () -> m.acceptBytes(null));
         assertThrows(IllegalArgumentException.class, () -> m.accept("\ud800"));
     }
+
+    @Test
+    void aGrammarTooAmbiguousToFollowIsItsOwnException() {
+        // Found by GrammarFuzzTest: nested repetitions parse ten digits in more than 10,000 ways.
+        Grammar nested = Grammar.parse("root ::= ...+++++++++...++++++++++");
+        GrammarAmbiguityException e = assertThrows(GrammarAmbiguityException.class, () -> nested.matches("0123456789"));
+        assertTrue(e.getMessage().contains("too ambiguous"), e.getMessage());
+        assertTrue(Grammar.parse("root ::= ...+").matches("0123456789"));
+    }
 }

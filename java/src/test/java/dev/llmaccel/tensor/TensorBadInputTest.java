@@ -4,6 +4,8 @@ import static dev.llmaccel.BadInput.rejects;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.llmaccel.memory.NativeMemory;
+import dev.llmaccel.memory.Tensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -23,7 +25,7 @@ class TensorBadInputTest {
         rejects(NullPointerException.class, () -> Tensor.of(DType.F16, null, 1), "data");
         rejects(NullPointerException.class, () -> Tensor.ofBytes(DType.F32, null, 1), "raw");
         rejects(NullPointerException.class, () -> Tensor.mapped(null, 0, DType.F32, 1), "file");
-        rejects(NullPointerException.class, () -> Tensor.wrap(null, DType.F32, 1), "storage");
+        rejects(NullPointerException.class, () -> Tensors.wrap(null, DType.F32, 1), "memory");
     }
 
     @Test
@@ -43,6 +45,35 @@ class TensorBadInputTest {
         try (Tensor t = Tensor.zeros(DType.F32, 4)) {
             rejects(IllegalArgumentException.class, () -> Tensor.wrap(t.storage(), DType.F32, 5), "too small");
         }
+        rejects(IllegalArgumentException.class, () -> Tensors.wrap(new HostArrayMemory(16), DType.F32, 5), "too small");
+    }
+
+    /** Memory a test "backend" allocated (no address: nothing native may read it). */
+    private record HostArrayMemory(long bytes) implements NativeMemory {
+        @Override
+        public Device device() {
+            return Device.CUDA;
+        }
+
+        @Override
+        public long address() {
+            return 0;
+        }
+
+        @Override
+        public void read(long offset, byte[] dst) {}
+
+        @Override
+        public void read(long offset, float[] dst) {}
+
+        @Override
+        public void write(long offset, byte[] src) {}
+
+        @Override
+        public void write(long offset, float[] src) {}
+
+        @Override
+        public void free() {}
     }
 
     @Test

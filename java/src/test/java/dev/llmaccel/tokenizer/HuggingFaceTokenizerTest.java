@@ -80,6 +80,20 @@ class HuggingFaceTokenizerTest {
     }
 
     @Test
+    void aNamedUnknownTokenMustBeInTheVocabulary() throws IOException {
+        String tail = " \"pre_tokenizer\": {\"type\": \"BertPreTokenizer\"}}";
+        ModelFormatException missing = assertThrows(ModelFormatException.class, () -> load(
+                "{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"lines\", \"vocab\": {\"[UNK]\": 0, \"a\": 1}}," + tail));
+        assertTrue(missing.getMessage().contains("unk_token 'lines'"), missing.getMessage());
+        // Without unk_token, [UNK] is taken when present, and a vocabulary without one loads but
+        // refuses a word it does not cover (found by TokenizerJsonFuzzTest).
+        Tokenizer none = load("{\"model\": {\"type\": \"WordPiece\", \"vocab\": {\"a\": 0}}," + tail);
+        assertEquals(-1, none.unknownId());
+        assertArrayEquals(new int[] {0}, none.encode("a"));
+        assertThrows(IllegalArgumentException.class, () -> none.encode("two"));
+    }
+
+    @Test
     void aMinimalFileWorks() throws IOException {
         Tokenizer small = load("{\"model\": {\"type\": \"WordPiece\", \"unk_token\": \"[UNK]\", \"vocab\": {\"[UNK]\": 0, \"[CLS]\": 1, \"[SEP]\": 2, \"hi\": 3, \"##s\": 4}},"
                 + " \"added_tokens\": [{\"id\": 1, \"content\": \"[CLS]\", \"special\": true}, {\"id\": 2, \"content\": \"[SEP]\", \"special\": true}],"

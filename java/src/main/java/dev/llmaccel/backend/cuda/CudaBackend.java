@@ -11,10 +11,13 @@ import dev.llmaccel.backend.RopeStyle;
 import dev.llmaccel.backend.SamplingParams;
 import dev.llmaccel.binding.cuda.CudaKernels;
 import dev.llmaccel.binding.cuda.CudaRuntime;
+import dev.llmaccel.memory.Tensors;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Device;
 import dev.llmaccel.tensor.Tensor;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * CUDA kernels on one NVIDIA GPU (compute capability 8.0 or newer; see {@link CudaProbe}).
@@ -39,6 +42,8 @@ public final class CudaBackend extends Backend {
 
     private final int device;
     private final Backend fallback;
+    /** The weight types the library's matmul and embedding kernels read, as it reports them. */
+    private final Set<DType> weightTypes = EnumSet.noneOf(DType.class);
     private long context;  // llm_cuda_context*, 0 once closed
 
     /**
@@ -49,6 +54,11 @@ public final class CudaBackend extends Backend {
      */
     public CudaBackend(int device) {
         CudaRuntime.load();
+        for (DType t : DType.values()) {
+            if (CudaKernels.llm_cuda_weight_type_supported(t.ggmlId()) != 0) {
+                weightTypes.add(t);
+            }
+        }
         this.fallback = Backends.cpu();
         long[] ctx = new long[1];
         check(CudaRuntime.llm_cuda_context_create(ctx, device), "opening CUDA device " + device);
@@ -74,10 +84,9 @@ public final class CudaBackend extends Backend {
     @Override
     public boolean supports(Op op, DType dtype) {
         return switch (op) {
-            case MATMUL, EMBEDDING -> dtype == DType.F32 || dtype == DType.F16 || dtype == DType.BF16
-                    || dtype == DType.Q8_0 || dtype == DType.Q4_0;
+            case MATMUL, EMBEDDING -> weightTypes.contains(dtype);
             case COPY -> true;
-            default -> dtype == DType.F32;
+            default -> dtype == DType.F32 && (!op.isElementwise() || ELEMENTWISE.contains(op));
         };
     }
 
@@ -103,11 +112,11 @@ public final class CudaBackend extends Backend {
                 throw new IllegalArgumentException("shape of " + dtype + " overflows a long");
             }
         }
-        DeviceStorage storage = DeviceStorage.allocate(dtype.bytesFor(elements), device);
+        DeviceMemory memory = DeviceMemory.allocate(dtype.bytesFor(elements), device);
         try {
-            return Tensor.wrap(storage, dtype, shape);
+            return Tensors.wrap(memory, dtype, shape);
         } catch (RuntimeException e) {
-            storage.close();
+            memory.free();
             throw e;
         }
     }
@@ -240,8 +249,9 @@ public final class CudaBackend extends Backend {
     /** Throws a NativeException with the CUDA runtime's message unless status is 0. */
     static void check(int status, String what) {
         if (status != 0) {
+            String detail = CudaRuntime.llm_cuda_error_detail();
             throw new NativeException(what + " failed: " + CudaRuntime.llm_cuda_error_string(status)
-                    + " (CUDA status " + status + ")", status);
+                    + " (CUDA status " + status + (detail.isEmpty() ? "" : ": " + detail) + ")", status);
         }
     }
 
@@ -272,16 +282,18 @@ public final class CudaBackend extends Backend {
     }
 
     @Override
-    protected synchronized void rmsNormKernel(Tensor out, Tensor x, Tensor weight, float eps, long n, long d) {
-        check(CudaKernels.llm_cuda_rms_norm(context(), out.address(), x.address(), weight.address(), eps, n, d),
-                "rmsnorm");
-    }
-
-    @Override
-    protected synchronized void layerNormKernel(Tensor out, Tensor x, Tensor weight, Tensor bias, float eps, long n,
+    protected synchronized void rowwiseKernel(Op op, Tensor out, Tensor x, Tensor[] vectors, float[] scalars, long n,
             long d) {
-        check(CudaKernels.llm_cuda_layer_norm(context(), out.address(), x.address(), weight.address(),
-                bias == null ? 0L : bias.address(), eps, n, d), "layernorm");
+        switch (op) {
+            case RMS_NORM -> check(CudaKernels.llm_cuda_rms_norm(context(), out.address(), x.address(),
+                    vectors[0].address(), scalars[0], n, d), "rmsnorm");
+            case LAYER_NORM -> check(CudaKernels.llm_cuda_layer_norm(context(), out.address(), x.address(),
+                    vectors[0].address(), vectors[1] == null ? 0L : vectors[1].address(), scalars[0], n, d), "layernorm");
+            case SOFTMAX -> check(CudaKernels.llm_cuda_softmax(context(), out.address(), x.address(), n, d), "softmax");
+            case L2_NORMALIZE -> check(CudaKernels.llm_cuda_l2_normalize(context(), out.address(), x.address(), n, d),
+                    "l2 normalize");
+            default -> throw notImplemented(op);
+        }
     }
 
     @Override
@@ -300,24 +312,22 @@ public final class CudaBackend extends Backend {
                 params.freqFactors()), "rope");
     }
 
-    @Override
-    protected synchronized void swigluKernel(Tensor out, Tensor gate, Tensor up, long n) {
-        check(CudaKernels.llm_cuda_swiglu(context(), out.address(), gate.address(), up.address(), n), "swiglu");
-    }
+    /** The elementwise ops with a CUDA kernel; the others run on the fallback. */
+    private static final Set<Op> ELEMENTWISE = EnumSet.of(Op.SWIGLU, Op.GELU);
 
     @Override
-    protected synchronized void geluKernel(Tensor out, Tensor x, long n) {
-        check(CudaKernels.llm_cuda_gelu(context(), out.address(), x.address(), n), "gelu");
+    protected synchronized void elementwiseKernel(Op op, Tensor out, Tensor[] inputs, float[] scalars, long n) {
+        switch (op) {
+            case SWIGLU -> check(CudaKernels.llm_cuda_swiglu(context(), out.address(), inputs[0].address(),
+                    inputs[1].address(), n), "swiglu");
+            case GELU -> check(CudaKernels.llm_cuda_gelu(context(), out.address(), inputs[0].address(), n), "gelu");
+            default -> throw notImplemented(op);
+        }
     }
 
     @Override
     protected synchronized void addKernel(Tensor out, Tensor a, Tensor b, long n, long d, boolean full) {
         check(CudaKernels.llm_cuda_add(context(), out.address(), a.address(), b.address(), n, d, full ? 1 : 0), "add");
-    }
-
-    @Override
-    protected synchronized void softmaxKernel(Tensor out, Tensor x, long n, long d) {
-        check(CudaKernels.llm_cuda_softmax(context(), out.address(), x.address(), n, d), "softmax");
     }
 
     @Override
@@ -349,11 +359,6 @@ public final class CudaBackend extends Backend {
             long d) {
         check(CudaKernels.llm_cuda_pool(context(), out.address(), x.address(), mask, poolMode(mode), batch, seq, d),
                 "pooling");
-    }
-
-    @Override
-    protected synchronized void l2NormalizeKernel(Tensor out, Tensor x, long n, long d) {
-        check(CudaKernels.llm_cuda_l2_normalize(context(), out.address(), x.address(), n, d), "l2 normalize");
     }
 
     @Override

@@ -35,6 +35,45 @@ public final class CpuKernels {
     @MemberGetter
     public static native int LLM_ROPE_NEOX();
 
+    // common.h's enum llm_type, for the test that checks DType's ids against the compiled header
+    // (DType.ggmlId() is what crosses JNI).
+    @MemberGetter
+    public static native int LLM_TYPE_F32();
+
+    @MemberGetter
+    public static native int LLM_TYPE_F16();
+
+    @MemberGetter
+    public static native int LLM_TYPE_BF16();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q8_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_1();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_0();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_1();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q4_K();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q5_K();
+
+    @MemberGetter
+    public static native int LLM_TYPE_Q6_K();
+
+    public static native int llm_type_block_size(int type);
+
+    public static native int llm_type_block_bytes(int type);
+
     // matmul.h
     public static native int llm_matmul(@Cast("float*") long out, @Cast("const float*") long x,
             @Cast("const void*") long w, int wType, long n, long k, long m);
@@ -46,29 +85,26 @@ public final class CpuKernels {
     public static native int llm_pool(@Cast("float*") long out, @Cast("const float*") long x,
             @Cast("const int32_t*") int[] mask, int mode, long batch, long seq, long d);
 
-    public static native int llm_l2_normalize(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
-
     public static native int llm_dequantize(@Cast("float*") long out, @Cast("const void*") long src, int type, long n);
 
     public static native int llm_quantize(@Cast("void*") long out, @Cast("const float*") long src, int type, long n);
 
     // norm.h
-    public static native int llm_rms_norm(@Cast("float*") long out, @Cast("const float*") long x,
-            @Cast("const float*") long weight, float eps, long n, long d);
+    public static native int llm_rows_find(String name);
 
-    public static native int llm_layer_norm(@Cast("float*") long out, @Cast("const float*") long x,
-            @Cast("const float*") long weight, @Cast("const float*") long bias, float eps, long n, long d);
+    public static native int llm_rows(int kernel, @Cast("float*") long out, @Cast("const float*") long x,
+            @Cast("const int64_t*") long[] vectors, int nVectors, @Cast("const float*") float[] scalars, int nScalars,
+            long n, long d);
 
     // elementwise.h
     public static native int llm_add(@Cast("float*") long out, @Cast("const float*") long a,
             @Cast("const float*") long b, long n, long d, int full);
 
-    public static native int llm_swiglu(@Cast("float*") long out, @Cast("const float*") long gate,
-            @Cast("const float*") long up, long n);
+    public static native int llm_elementwise_find(String name);
 
-    public static native int llm_gelu(@Cast("float*") long out, @Cast("const float*") long x, long n);
-
-    public static native int llm_softmax(@Cast("float*") long out, @Cast("const float*") long x, long n, long d);
+    public static native int llm_elementwise(int kernel, @Cast("float*") long out,
+            @Cast("const int64_t*") long[] inputs, int nInputs, @Cast("const float*") float[] scalars, int nScalars,
+            long n);
 
     // rope.h
     public static native int llm_rope(@Cast("float*") long x, long batch, long seq, long heads, long headDim,

@@ -30,6 +30,10 @@ public final class CpuRuntime {
 
     public static native String llm_blas_core();
 
+    public static native String llm_status_string(int status);
+
+    public static native String llm_error_detail();
+
     public static native int llm_host_alloc(@Cast("void**") long[] out, long bytes);
 
     public static native void llm_host_free(@Cast("void*") long ptr);

@@ -39,6 +39,8 @@ public final class CudaKernels {
     public static native int llm_cuda_matmul(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,
             @Cast("const float*") long x, @Cast("const void*") long w, int wType, long n, long k, long m);
 
+    public static native int llm_cuda_weight_type_supported(int type);
+
     // cuda_embedding.h
     public static native int llm_cuda_embedding_rows(@Cast("llm_cuda_context*") long ctx, @Cast("float*") long out,
             @Cast("const void*") long table, int tableType, @Cast("const int32_t*") int[] ids, long n, long d);

@@ -25,6 +25,8 @@ public final class CudaRuntime {
 
     public static native String llm_cuda_error_string(int code);
 
+    public static native String llm_cuda_error_detail();
+
     // ---- devices
 
     public static native int llm_cuda_device_count(int[] out);

@@ -6,25 +6,26 @@ import dev.llmaccel.tensor.DType;
  * Every tensor type a GGUF file may hold, with its block layout: {@link #blockSize()} values are
  * stored in {@link #blockBytes()} bytes. The table covers the types llmaccel does not compute
  * (Q2_K, the IQ family, ...) too, so that the offsets and sizes of every real file validate and
- * can be listed; {@link #dtype()} says which ones llmaccel computes with.
+ * can be listed; {@link #dtype()} says which ones llmaccel computes with. Those rows take their
+ * id and layout from {@link DType}, the table of computed types, instead of restating them.
  *
  * <p>Ids 4, 5, 31-33 and 36-38 belonged to types that ggml removed from GGUF files; like any
  * other id not listed here they are invalid.
  */
 public enum GgmlType {
-    F32(0, 1, 4),
-    F16(1, 1, 2),
-    Q4_0(2, 32, 18),
-    Q4_1(3, 32, 20),
-    Q5_0(6, 32, 22),
-    Q5_1(7, 32, 24),
-    Q8_0(8, 32, 34),
+    F32(DType.F32),
+    F16(DType.F16),
+    Q4_0(DType.Q4_0),
+    Q4_1(DType.Q4_1),
+    Q5_0(DType.Q5_0),
+    Q5_1(DType.Q5_1),
+    Q8_0(DType.Q8_0),
     Q8_1(9, 32, 36),
     Q2_K(10, 256, 84),
     Q3_K(11, 256, 110),
-    Q4_K(12, 256, 144),
-    Q5_K(13, 256, 176),
-    Q6_K(14, 256, 210),
+    Q4_K(DType.Q4_K),
+    Q5_K(DType.Q5_K),
+    Q6_K(DType.Q6_K),
     Q8_K(15, 256, 292),
     IQ2_XXS(16, 256, 66),
     IQ2_XS(17, 256, 74),
@@ -40,7 +41,7 @@ public enum GgmlType {
     I64(27, 1, 8),
     F64(28, 1, 8),
     IQ1_M(29, 256, 56),
-    BF16(30, 1, 2),
+    BF16(DType.BF16),
     TQ1_0(34, 256, 54),
     TQ2_0(35, 256, 66),
     MXFP4(39, 32, 17),
@@ -53,12 +54,14 @@ public enum GgmlType {
 
     static {
         for (GgmlType t : values()) {
+            if (BY_ID[t.id] != null) {
+                throw new AssertionError(t + " and " + BY_ID[t.id] + " have the same id " + t.id);
+            }
             BY_ID[t.id] = t;
         }
         for (DType d : DType.values()) {
-            GgmlType t = fromId(d.ggmlId());
-            if (t == null || t.blockSize != d.blockSize() || t.blockBytes != d.blockBytes()) {
-                throw new AssertionError("DType " + d + " disagrees with the ggml type table");
+            if (of(d) == null || of(d).dtype != d) {
+                throw new AssertionError("DType " + d + " has no row in the ggml type table");
             }
         }
     }
@@ -66,11 +69,22 @@ public enum GgmlType {
     private final int id;
     private final int blockSize;
     private final int blockBytes;
+    private final DType dtype;
 
+    /** A type llmaccel computes with: id and layout are DType's. */
+    GgmlType(DType dtype) {
+        this.id = dtype.ggmlId();
+        this.blockSize = dtype.blockSize();
+        this.blockBytes = dtype.blockBytes();
+        this.dtype = dtype;
+    }
+
+    /** A type that files may hold and llmaccel only lists. */
     GgmlType(int id, int blockSize, int blockBytes) {
         this.id = id;
         this.blockSize = blockSize;
         this.blockBytes = blockBytes;
+        this.dtype = null;
     }
 
     /** The type's id in GGUF tensor infos. */
@@ -90,7 +104,7 @@ public enum GgmlType {
 
     /** The llmaccel element type with this layout, or null when llmaccel does not compute this type. */
     public DType dtype() {
-        return DType.fromGgmlId(id);
+        return dtype;
     }
 
     /** The type with this id, or null when the id is unknown or belonged to a removed type. */
