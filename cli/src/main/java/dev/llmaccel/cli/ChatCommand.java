@@ -111,8 +111,10 @@ final class ChatCommand implements Callable<Integer> {
                     if (main.verbose) {
                         Stats.print(err, r);
                     }
-                } catch (ChatTemplateException | IllegalArgumentException e) {
-                    // the conversation stays as it was; the user can go on
+                } catch (ChatTemplateException e) {
+                    throw e;  // a template that fails renders no turn: exit 1 instead of the same error every turn
+                } catch (IllegalArgumentException e) {
+                    // the conversation stays as it was; the user can go on (a shorter message may fit)
                     err.println("llmaccel: " + e.getMessage());
                 }
             }
@@ -129,7 +131,7 @@ final class ChatCommand implements Callable<Integer> {
             return system.text;
         }
         LoadedModel.requireFile(system.file, "system prompt");
-        return Files.readString(system.file, StandardCharsets.UTF_8);
+        return TextResources.readUtf8(system.file);
     }
 
     /** The template --chat-template names, read before the model loads; null when it is not given. */
@@ -145,6 +147,6 @@ final class ChatCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--chat-template " + chatTemplate
                     + ": no such file, and not a built-in template (" + CHATML + ")");
         }
-        return Files.readString(file, StandardCharsets.UTF_8);
+        return TextResources.readUtf8(file);
     }
 }

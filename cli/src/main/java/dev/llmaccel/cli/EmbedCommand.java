@@ -129,7 +129,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         }
         List<String> lines = new ArrayList<>();
-        String text = new String(bytes, StandardCharsets.UTF_8);
+        String text = TextResources.decodeUtf8(bytes, input == null ? "standard input" : input.toString());
         if (text.isEmpty()) {
             return lines;
         }

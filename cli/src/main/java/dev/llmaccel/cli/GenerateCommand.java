@@ -59,7 +59,7 @@ final class GenerateCommand implements Callable<Integer> {
         String text = prompt.text;
         if (text == null) {
             LoadedModel.requireFile(prompt.file, "prompt");
-            text = Files.readString(prompt.file, StandardCharsets.UTF_8);
+            text = TextResources.readUtf8(prompt.file);
         }
         try (LoadedModel m = model.open(backend, err, Main.progress(main));
              LlamaSession session = m.model.newSession(model.contextFor(m.model.config(), err))) {

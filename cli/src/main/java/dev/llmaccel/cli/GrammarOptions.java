@@ -74,6 +74,6 @@ public final class GrammarOptions {
 
     private static String read(Path file, String what) throws IOException {
         LoadedModel.requireFile(file, what);
-        return Files.readString(file, StandardCharsets.UTF_8);
+        return TextResources.readUtf8(file);
     }
 }

@@ -57,11 +57,17 @@ final class LoadedModel implements AutoCloseable {
      */
     static LoadedModel open(Path path, Path tokenizerFile, BackendOptions backends, PrintWriter err,
             ProgressBar.Mode progress) throws IOException {
+        return open(path, tokenizerFile, backends, err, progress, false);
+    }
+
+    /** As above; checkTensors reads every weight of a GGUF once and refuses NaN or infinity (--check-tensors). */
+    static LoadedModel open(Path path, Path tokenizerFile, BackendOptions backends, PrintWriter err,
+            ProgressBar.Mode progress, boolean checkTensors) throws IOException {
         requireFile(path, "model");
         readWithProgress(path, err, progress);
         Backend backend = backends.open();
         try {
-            return open(path, tokenizerFile, backend);
+            return open(path, tokenizerFile, backend, checkTensors);
         } catch (UnsupportedOperationException e) {
             backend.close();
             if (!backends.isAuto() || backend.name().equals("cpu")) {
@@ -70,7 +76,7 @@ final class LoadedModel implements AutoCloseable {
             err.println("llmaccel: " + e.getMessage() + "; running on the CPU instead");
             Backend cpu = backends.cpu();
             try {
-                return open(path, tokenizerFile, cpu);
+                return open(path, tokenizerFile, cpu, checkTensors);
             } catch (IOException | RuntimeException again) {
                 cpu.close();
                 throw again;
@@ -81,11 +87,11 @@ final class LoadedModel implements AutoCloseable {
         }
     }
 
-    private static LoadedModel open(Path path, Path tokenizerFile, Backend backend) throws IOException {
+    private static LoadedModel open(Path path, Path tokenizerFile, Backend backend, boolean checkTensors) throws IOException {
         if (isGguf(path)) {
             GgufFile gguf = GgufFile.open(path);
             try {
-                LlamaModel model = LlamaModel.fromGguf(gguf, backend);
+                LlamaModel model = LlamaModel.fromGguf(gguf, backend, checkTensors);
                 try {
                     Tokenizer tokenizer = Tokenizers.fromGguf(gguf);
                     String source = gguf.getString("tokenizer.chat_template", null);

@@ -98,6 +98,7 @@ public final class Main implements Callable<Integer> {
             return new CommandLine.RunLast().execute(parsed);
         });
         cli.setExecutionExceptionHandler((ex, commandLine, parsed) -> {
+            ProgressBar.endLine(e);
             e.println("llmaccel: " + describe(ex));
             if (main.verbose) {
                 ex.printStackTrace(e);
@@ -106,6 +107,13 @@ public final class Main implements Callable<Integer> {
         });
         try {
             return cli.execute(args);
+        } catch (Error error) {  // picocli passes Errors through: one line too, never a stack trace
+            ProgressBar.endLine(e);
+            e.println("llmaccel: " + describe(error));
+            if (main.verbose) {
+                error.printStackTrace(e);
+            }
+            return EXIT_FAILURE;
         } finally {
             o.flush();
             e.flush();
@@ -153,7 +161,13 @@ public final class Main implements Callable<Integer> {
         return ex instanceof IllegalArgumentException && !(ex instanceof ChatTemplateException) ? EXIT_USAGE : EXIT_FAILURE;
     }
 
-    private static String describe(Exception ex) {
+    private static String describe(Throwable ex) {
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (" + ex.getMessage() + "): use a smaller context or model, or give the JVM more heap (-Xmx)";
+        }
+        if (ex instanceof StackOverflowError) {
+            return "stack overflow: the input nests too deeply";
+        }
         if (ex instanceof java.nio.file.NoSuchFileException) {
             return "file not found: " + ex.getMessage();
         }

@@ -18,15 +18,18 @@ final class ModelOption {
     private static final int DEFAULT_CONTEXT = 4096;
 
     @Option(names = {"-c", "--ctx-size"}, paramLabel = "N",
-            description = "context size in tokens; 0 = the model's own (default: 4096 or the model's, whichever is smaller)")
+            description = "context size in tokens; 0 = the model's own up to 4096 (default: 4096 or the model's, whichever is smaller)")
     Integer contextSize;
+
+    @Option(names = "--check-tensors", description = "read every weight once at load and refuse NaN or infinity")
+    boolean checkTensors;
 
     LoadedModel open(BackendOptions backend, PrintWriter err, ProgressBar.Mode progress) throws IOException {
         if (contextSize != null && contextSize < 0) {
             throw new IllegalArgumentException("--ctx-size must be >= 0, got " + contextSize);
         }
         long t0 = System.nanoTime();
-        LoadedModel m = LoadedModel.open(model, tokenizer, backend, err, progress);
+        LoadedModel m = LoadedModel.open(model, tokenizer, backend, err, progress, checkTensors);
         LlamaConfig c = m.model.config();
         err.printf("llmaccel: %s: %s, %d layers, %d embd, %d heads (%d kv), vocab %d, %.1f MB of weights; backend %s; loaded in %.2f s%n",
                 model.getFileName(), c.architecture(), c.layers(), c.dim(), c.heads(), c.kvHeads(), c.vocabSize(),
@@ -40,6 +43,12 @@ final class ModelOption {
             return DEFAULT_CONTEXT;
         }
         if (contextSize == null || contextSize == 0) {
+            // a model's context can be millions of tokens, whose cache no machine holds: -c N asks for more
+            if (config.contextLength() > DEFAULT_CONTEXT) {
+                err.printf("llmaccel: context: %d tokens of the model's %d (-c 0 takes at most %d; give -c N for more)%n",
+                        DEFAULT_CONTEXT, config.contextLength(), DEFAULT_CONTEXT);
+                return DEFAULT_CONTEXT;
+            }
             err.printf("llmaccel: context: the model's %d tokens%n", config.contextLength());
             return config.contextLength();
         }

@@ -60,7 +60,7 @@ final class PerplexityCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ctx-size must be 0 (the model's context) or at least 4, got " + contextSize);
         }
         LoadedModel.requireFile(text, "text");
-        String content = Files.readString(text, StandardCharsets.UTF_8);
+        String content = TextResources.readUtf8(text);
         try (LoadedModel m = LoadedModel.open(model, tokenizer, backend, err, Main.progress(main))) {
             int chunkTokens = chunkSize(m.model.config().contextLength(), err);
             int[] tokens = m.tokenizer.encode(content, true, false);

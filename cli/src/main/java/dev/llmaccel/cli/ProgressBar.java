@@ -26,6 +26,9 @@ final class ProgressBar {
     private long lastShown = Long.MIN_VALUE;
     private long done;
 
+    /** The stream a redrawn bar left its line open on (no newline yet), or null. */
+    private static volatile PrintWriter openLine;
+
     /**
      * @param unit what is counted, for the lines written into a file or pipe ("lines", "MB")
      */
@@ -41,12 +44,14 @@ final class ProgressBar {
         long now = System.nanoTime();
         switch (mode) {
             case REDRAW -> {
-                if (now - lastShown >= REDRAW_NANOS || done == total) {
+                // the first call draws (now - Long.MIN_VALUE would overflow to a negative span)
+                if (lastShown == Long.MIN_VALUE || now - lastShown >= REDRAW_NANOS || done == total) {
                     lastShown = now;
                     int filled = total == 0 ? WIDTH : (int) (WIDTH * Math.min(done, total) / total);
                     err.printf(Locale.ROOT, "\r[%s%s] %d/%d  %.1f/s", "#".repeat(filled), ".".repeat(WIDTH - filled), done,
                             total, rate(now));
                     err.flush();
+                    openLine = err;
                 }
             }
             case LINES -> {
@@ -62,9 +67,20 @@ final class ProgressBar {
         }
     }
 
+    /** Ends the line a bar left open on err, if any: an error message then starts a line of its own. */
+    static void endLine(PrintWriter err) {
+        if (openLine == err) {
+            openLine = null;
+            err.println();
+        }
+    }
+
     void finish() {
         switch (mode) {
-            case REDRAW -> err.println();
+            case REDRAW -> {
+                openLine = null;
+                err.println();
+            }
             case LINES -> err.printf(Locale.ROOT, "llmaccel: %d/%d %s in %.2f s%n", done, total, unit,
                     (System.nanoTime() - start) / 1e9);
             case OFF -> { }

@@ -1,6 +1,7 @@
 package dev.llmaccel.attention;
 
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.MemoryLimit;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
@@ -26,6 +27,9 @@ public final class KvCache implements AutoCloseable {
         if (layers <= 0 || batch <= 0 || capacity <= 0) {
             throw new IllegalArgumentException("layers, batch and capacity must be positive: " + layers + ", " + batch + ", " + capacity);
         }
+        MemoryLimit.check(backend, bytes(layers, batch, capacity, kvHeads, headDim),
+                "a KV cache of " + layers + " layers x " + batch + " sequences x " + capacity + " tokens",
+                "use a smaller context (capacity) or batch");
         this.backend = backend;
         this.batch = batch;
         this.capacity = capacity;
@@ -41,6 +45,11 @@ public final class KvCache implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Bytes of a cache of these sizes (keys and values of every layer), Long.MAX_VALUE when that overflows. */
+    public static long bytes(int layers, int batch, int capacity, int kvHeads, int headDim) {
+        return MemoryLimit.product(2L * layers, batch, capacity, kvHeads, headDim, Float.BYTES);
     }
 
     public int layers() {

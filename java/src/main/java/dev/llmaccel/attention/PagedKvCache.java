@@ -1,6 +1,7 @@
 package dev.llmaccel.attention;
 
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.MemoryLimit;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
@@ -33,7 +34,9 @@ public final class PagedKvCache implements AutoCloseable {
         if (slots > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(blocks + " blocks of " + blockSize + " exceed 2^31 token slots");
         }
-        bytes(layers, slots, kvHeads, headDim);  // throws when the size overflows
+        MemoryLimit.check(backend, bytes(layers, slots, kvHeads, headDim),  // throws when the size overflows
+                "a paged KV cache of " + layers + " layers x " + slots + " token slots",
+                "use fewer cache blocks or tokens");
         this.blocks = blocks;
         this.blockSize = blockSize;
         this.kvHeads = kvHeads;

@@ -34,6 +34,15 @@ public abstract class Backend implements AutoCloseable {
      */
     public abstract boolean supports(Op op, DType dtype);
 
+    /**
+     * Bytes of this backend's device memory free for new buffers now, or -1 when unknown: the
+     * host's available memory here; a GPU backend answers its device's free memory. The default
+     * {@link MemoryLimit} of every cache and activation set.
+     */
+    public long availableMemory() {
+        return MemoryLimit.hostAvailable();
+    }
+
     /** A zero-filled tensor on this backend's device. */
     public abstract Tensor allocate(DType dtype, long... shape);
 
@@ -362,7 +371,10 @@ public abstract class Backend implements AutoCloseable {
         observe(Op.ADD, () -> addKernel(out, a, b, n, d, full), new long[] {n, d}, out, a, b);
     }
 
-    /** Softmax over the last dimension. */
+    /**
+     * Softmax over the last dimension. A row holding +inf gets its limit: the +inf entries share
+     * all the weight evenly, every other entry is 0 (not exp(inf - inf) = NaN).
+     */
     public final void softmax(Tensor out, Tensor x) {
         rowwise(Op.SOFTMAX, out, x, NO_TENSORS, NO_SCALARS);
     }
@@ -577,6 +589,13 @@ public abstract class Backend implements AutoCloseable {
         int[] token = new int[1];
         observe(Op.SAMPLE, () -> token[0] = sampleKernel(logits, params, recentTokens, uniform, (int) vocab),
                 new long[] {vocab}, logits);
+        // Samplers count NaN as -inf, so they pick a NaN logit only when no logit is a number: a
+        // model that overflowed, which must not go on as token after token of id 0.
+        try (Tensor chosen = logits.rows(token[0], 1)) {
+            if (Float.isNaN(chosen.toFloatArray()[0])) {
+                throw new IllegalStateException("logits contain NaN: the model's weights or activations overflowed");
+            }
+        }
         return token[0];
     }
 
@@ -679,7 +698,12 @@ public abstract class Backend implements AutoCloseable {
         return listener;
     }
 
-    /** Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer arguments. */
+    /**
+     * Runs kernel, telling the listener (if any) before and after; sizes are the kernel's integer
+     * arguments. The memory of every tensor is held live for the whole call ({@link
+     * dev.llmaccel.tensor.Storage#beginUse()}): a file another thread closes meanwhile is unmapped
+     * only after the kernel is done with it, and a tensor already closed fails here, before the kernel.
+     */
     private void observe(Op op, Runnable kernel, long[] sizes, Tensor... tensors) {
         observe(op, null, kernel, sizes, tensors);
     }
@@ -690,6 +714,24 @@ public abstract class Backend implements AutoCloseable {
     }
 
     private void observe(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
+        int held = 0;
+        try {
+            for (; held < tensors.length; held++) {
+                if (tensors[held] != null) {
+                    tensors[held].storage().beginUse();
+                }
+            }
+            observeLive(op, ranOn, kernel, sizes, tensors);
+        } finally {
+            for (int i = 0; i < held; i++) {
+                if (tensors[i] != null) {
+                    tensors[i].storage().endUse();
+                }
+            }
+        }
+    }
+
+    private void observeLive(Op op, Backend ranOn, Runnable kernel, long[] sizes, Tensor... tensors) {
         OpListener l = listener;
         if (l == null) {
             kernel.run();

@@ -57,6 +57,17 @@ public enum Op {
         for (double t : x) {
             max = Math.max(max, t);
         }
+        if (max == Double.POSITIVE_INFINITY) {  // the limit: the +inf entries share all the weight
+            int count = 0;
+            for (double t : x) {
+                count += t == max ? 1 : 0;
+            }
+            double[] y = new double[x.length];
+            for (int c = 0; c < x.length; c++) {
+                y[c] = x[c] == max ? 1.0 / count : 0.0;
+            }
+            return y;
+        }
         double sum = 0;
         for (double t : x) {
             sum += Math.exp(t - max);

@@ -33,27 +33,47 @@ final class HostStorage extends Storage {
     @Override
     public void read(long offset, byte[] dst) {
         checkRange(offset, dst.length);
-        CpuRuntime.llm_host_copy(dst, address() + offset, dst.length);
+        beginUse();
+        try {
+            CpuRuntime.llm_host_copy(dst, address() + offset, dst.length);
+        } finally {
+            endUse();
+        }
     }
 
     @Override
     public void read(long offset, float[] dst) {
         checkRange(offset, 4L * dst.length);
-        CpuRuntime.llm_host_copy(dst, address() + offset, 4L * dst.length);
+        beginUse();
+        try {
+            CpuRuntime.llm_host_copy(dst, address() + offset, 4L * dst.length);
+        } finally {
+            endUse();
+        }
     }
 
     @Override
     public void write(long offset, byte[] src) {
         checkWritable();
         checkRange(offset, src.length);
-        CpuRuntime.llm_host_copy(address() + offset, src, src.length);
+        beginUse();
+        try {
+            CpuRuntime.llm_host_copy(address() + offset, src, src.length);
+        } finally {
+            endUse();
+        }
     }
 
     @Override
     public void write(long offset, float[] src) {
         checkWritable();
         checkRange(offset, 4L * src.length);
-        CpuRuntime.llm_host_copy(address() + offset, src, 4L * src.length);
+        beginUse();
+        try {
+            CpuRuntime.llm_host_copy(address() + offset, src, 4L * src.length);
+        } finally {
+            endUse();
+        }
     }
 
     @Override

@@ -224,6 +224,11 @@ public final class CudaBackend extends Backend {
         return new String(name, 0, end, StandardCharsets.UTF_8);
     }
 
+    @Override
+    public long availableMemory() {
+        return memoryInfo()[0];
+    }
+
     /** Free and total device memory in bytes: {free, total}. */
     public long[] memoryInfo() {
         long[] free = new long[1];

@@ -144,10 +144,35 @@ public final class GgufFile implements AutoCloseable {
         }
         long x = ((Number) v.value()).longValue();
         if (v.type() == GgufValueType.UINT64 && x < 0) {
-            throw new ModelFormatException(path + ": key '" + key + "' holds " + Long.toUnsignedString(x)
+            throw new ModelFormatException(path + ": key " + ModelFormatException.quote(key) + " holds " + Long.toUnsignedString(x)
                     + ", more than a long holds");
         }
         return x;
+    }
+
+    /**
+     * An integer in [min, max]: any integer type whose value lies there, so that a UINT64 of
+     * 2^32 + 4 is an error and never wraps to 4.
+     *
+     * @throws ModelFormatException when the key is missing, not an integer or outside [min, max]
+     */
+    public int getInt(String key, int min, int max) throws ModelFormatException {
+        GgufValue v = require(key, null);
+        if (!v.type().isInteger()) {
+            throw wrongType(key, v, "an integer");
+        }
+        long x = ((Number) v.value()).longValue();
+        boolean hugeUnsigned = v.type() == GgufValueType.UINT64 && x < 0;
+        if (hugeUnsigned || x < min || x > max) {
+            throw new ModelFormatException(path + ": key " + ModelFormatException.quote(key) + " is "
+                    + (hugeUnsigned ? Long.toUnsignedString(x) : Long.toString(x)) + ", outside [" + min + ", " + max + "]");
+        }
+        return (int) x;
+    }
+
+    /** The integer in [min, max], or dflt when the key is absent (see {@link #getInt(String, int, int)}). */
+    public int getInt(String key, int min, int max, int dflt) throws ModelFormatException {
+        return has(key) ? getInt(key, min, max) : dflt;
     }
 
     /** A value of any numeric type (UINT64 read as unsigned). */
@@ -210,7 +235,7 @@ public final class GgufFile implements AutoCloseable {
         for (int i = 0; i < n; i++) {
             long x = ((Number) Array.get(values, i)).longValue();
             if (x != (int) x || (t == GgufValueType.UINT64 && x < 0)) {
-                throw new ModelFormatException(path + ": key '" + key + "' element " + i + " is "
+                throw new ModelFormatException(path + ": key " + ModelFormatException.quote(key) + " element " + i + " is "
                         + (t == GgufValueType.UINT64 ? Long.toUnsignedString(x) : Long.toString(x))
                         + ", which does not fit an int");
             }
@@ -255,7 +280,7 @@ public final class GgufFile implements AutoCloseable {
     public GgufTensorInfo tensorInfo(String name) throws ModelFormatException {
         GgufTensorInfo t = tensorsByName.get(name);
         if (t == null) {
-            throw new ModelFormatException(path + ": no tensor '" + name + "'");
+            throw new ModelFormatException(path + ": no tensor " + ModelFormatException.quote(name));
         }
         return t;
     }
@@ -274,12 +299,12 @@ public final class GgufFile implements AutoCloseable {
         GgufTensorInfo t = tensorInfo(name);
         DType dtype = t.dtype();
         if (dtype == null) {
-            throw new ModelFormatException(path + ": tensor '" + name + "' is of type " + t.type()
+            throw new ModelFormatException(path + ": tensor " + ModelFormatException.quote(name) + " is of type " + t.type()
                     + ", which llmaccel does not compute (it computes " + java.util.Arrays.toString(DType.values()) + ")");
         }
         for (long d : t.dims()) {
             if (d > Integer.MAX_VALUE) {
-                throw new ModelFormatException(path + ": tensor '" + name + "' has a dimension of " + d
+                throw new ModelFormatException(path + ": tensor " + ModelFormatException.quote(name) + " has a dimension of " + d
                         + ", more than a Tensor holds (" + Integer.MAX_VALUE + ")");
             }
         }
@@ -304,7 +329,7 @@ public final class GgufFile implements AutoCloseable {
     private GgufValue require(String key, GgufValueType type) throws ModelFormatException {
         GgufValue v = header.metadata().get(key);
         if (v == null) {
-            throw new ModelFormatException(path + ": missing key '" + key + "'");
+            throw new ModelFormatException(path + ": missing key " + ModelFormatException.quote(key));
         }
         if (type != null && v.type() != type) {
             throw wrongType(key, v, type.toString());
@@ -318,11 +343,11 @@ public final class GgufFile implements AutoCloseable {
 
     private ModelFormatException wrongType(String key, GgufValue v, String expected) {
         String actual = v.value() instanceof GgufArray a ? "an ARRAY of " + a.elementType() : "a " + v.type();
-        return new ModelFormatException(path + ": key '" + key + "' is " + actual + ", expected " + expected);
+        return new ModelFormatException(path + ": key " + ModelFormatException.quote(key) + " is " + actual + ", expected " + expected);
     }
 
     private ModelFormatException wrongArrayType(String key, GgufArray a, String expected) {
-        return new ModelFormatException(path + ": key '" + key + "' is an ARRAY of " + a.elementType()
+        return new ModelFormatException(path + ": key " + ModelFormatException.quote(key) + " is an ARRAY of " + a.elementType()
                 + ", expected an array of " + expected);
     }
 

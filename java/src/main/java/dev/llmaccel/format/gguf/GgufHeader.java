@@ -109,13 +109,13 @@ record GgufHeader(int version, long alignment, long dataOffset, Map<String, Gguf
                 throw in.error("metadata entry " + i + " has an empty key");
             }
             if (metadata.containsKey(key)) {
-                throw in.error("duplicate metadata key '" + key + "'");
+                throw in.error("duplicate metadata key " + ModelFormatException.quote(key));
             }
-            in.context("the value of key '" + key + "'");
+            in.context("the value of key " + ModelFormatException.quote(key));
             int typeId = in.i32();
             GgufValueType type = GgufValueType.fromId(typeId);
             if (type == null) {
-                throw in.error("key '" + key + "' has unknown value type " + typeId);
+                throw in.error("key " + ModelFormatException.quote(key) + " has unknown value type " + typeId);
             }
             metadata.put(key, new GgufValue(type, GgufValues.read(in, type)));
         }
@@ -145,28 +145,28 @@ record GgufHeader(int version, long alignment, long dataOffset, Map<String, Gguf
             in.context("the name of tensor info " + i);
             String name = in.string();
             if (name.getBytes(StandardCharsets.UTF_8).length > GgufLayout.MAX_NAME_BYTES) {
-                throw in.error("tensor name '" + name + "' is longer than ggml's " + GgufLayout.MAX_NAME_BYTES + " bytes");
+                throw in.error("tensor name " + ModelFormatException.quote(name) + " is longer than ggml's " + GgufLayout.MAX_NAME_BYTES + " bytes");
             }
             if (!names.add(name)) {
-                throw in.error("duplicate tensor name '" + name + "'");
+                throw in.error("duplicate tensor name " + ModelFormatException.quote(name));
             }
-            in.context("the info of tensor '" + name + "'");
+            in.context("the info of tensor " + ModelFormatException.quote(name));
             int dimCount = in.i32();
             if (dimCount < 0 || dimCount > GgufLayout.MAX_DIMS) {
-                throw in.error("tensor '" + name + "' has " + Integer.toUnsignedString(dimCount)
+                throw in.error("tensor " + ModelFormatException.quote(name) + " has " + Integer.toUnsignedString(dimCount)
                         + " dimensions, at most " + GgufLayout.MAX_DIMS + " are allowed");
             }
             long[] dims = new long[dimCount];
             for (int d = 0; d < dimCount; d++) {
                 dims[d] = in.i64();
                 if (dims[d] < 0) {
-                    throw in.error("tensor '" + name + "' has negative dimension " + dims[d]);
+                    throw in.error("tensor " + ModelFormatException.quote(name) + " has negative dimension " + dims[d]);
                 }
             }
             int typeId = in.i32();
             GgmlType type = GgmlType.fromId(typeId);
             if (type == null) {
-                throw in.error("tensor '" + name + "' has unknown ggml type id " + typeId);
+                throw in.error("tensor " + ModelFormatException.quote(name) + " has unknown ggml type id " + typeId);
             }
             long bytes = checkedBytes(in, name, type, dims);
             long relativeOffset = in.i64();
@@ -179,18 +179,18 @@ record GgufHeader(int version, long alignment, long dataOffset, Map<String, Gguf
         try {
             GgufLayout.elements(dims);
         } catch (ArithmeticException e) {
-            throw in.error("tensor '" + name + "' has dimensions " + Arrays.toString(dims)
+            throw in.error("tensor " + ModelFormatException.quote(name) + " has dimensions " + Arrays.toString(dims)
                     + " whose element count overflows 64 bits");
         }
         long rowLength = dims.length == 0 ? 1 : dims[0];
         if (rowLength % type.blockSize() != 0) {
-            throw in.error("tensor '" + name + "' of " + type + " has rows of " + rowLength
+            throw in.error("tensor " + ModelFormatException.quote(name) + " of " + type + " has rows of " + rowLength
                     + " values, not a multiple of the block size " + type.blockSize());
         }
         try {
             return GgufLayout.bytes(type, dims);
         } catch (ArithmeticException e) {
-            throw in.error("tensor '" + name + "' of " + type + " " + Arrays.toString(dims)
+            throw in.error("tensor " + ModelFormatException.quote(name) + " of " + type + " " + Arrays.toString(dims)
                     + " has a byte size that overflows 64 bits");
         }
     }
@@ -204,7 +204,7 @@ record GgufHeader(int version, long alignment, long dataOffset, Map<String, Gguf
         String previous = null;
         for (StatedTensor t : stated) {
             long offset = t.relativeOffset();
-            String what = "tensor '" + t.name() + "' at data offset " + Long.toUnsignedString(offset);
+            String what = "tensor " + ModelFormatException.quote(t.name()) + " at data offset " + Long.toUnsignedString(offset);
             if (offset < 0 || offset > dataBytes) {
                 throw fail(path, what + " starts beyond the end of the file (the data section holds " + dataBytes + " bytes)");
             }
@@ -212,7 +212,7 @@ record GgufHeader(int version, long alignment, long dataOffset, Map<String, Gguf
                 throw fail(path, what + " is not aligned to " + alignment + " bytes");
             }
             if (offset < expected) {
-                throw fail(path, what + " overlaps tensor '" + previous + "', which ends (padded) at " + expected);
+                throw fail(path, what + " overlaps tensor " + ModelFormatException.quote(previous) + ", which ends (padded) at " + expected);
             }
             if (offset > expected) {
                 throw fail(path, what + " leaves a gap after the previous data, which ends (padded) at " + expected

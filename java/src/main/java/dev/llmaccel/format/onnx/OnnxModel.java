@@ -156,7 +156,7 @@ public final class OnnxModel implements AutoCloseable {
                 }
                 return out;
             }
-            default -> throw new ModelFormatException(source + ": tensor '" + name + "' has data type "
+            default -> throw new ModelFormatException(source + ": tensor " + ModelFormatException.quote(name) + " has data type "
                     + info.dataType() + ", not a floating-point type");
         }
     }
@@ -177,7 +177,7 @@ public final class OnnxModel implements AutoCloseable {
                     out[i] = b.getInt(4 * i);
                 }
             }
-            default -> throw new ModelFormatException(source + ": tensor '" + name + "' has data type "
+            default -> throw new ModelFormatException(source + ": tensor " + ModelFormatException.quote(name) + " has data type "
                     + t.info().dataType() + ", not an integer type");
         }
         return out;
@@ -197,7 +197,7 @@ public final class OnnxModel implements AutoCloseable {
         OnnxTensorInfo info = tensorInfo(name);
         long[] dims = info.dims();
         if (dims.length != 2) {
-            throw new ModelFormatException(source + ": tensor '" + name + "' has " + dims.length
+            throw new ModelFormatException(source + ": tensor " + ModelFormatException.quote(name) + " has " + dims.length
                     + " dimensions; only a matrix can be transposed");
         }
         int rows = (int) dims[0];
@@ -221,7 +221,7 @@ public final class OnnxModel implements AutoCloseable {
     private StoredTensor stored(String name) throws ModelFormatException {
         StoredTensor t = tensors.get(name);
         if (t == null) {
-            throw new ModelFormatException(source + ": no initializer or constant named '" + name + "'");
+            throw new ModelFormatException(source + ": no initializer or constant named " + ModelFormatException.quote(name));
         }
         return t;
     }
@@ -232,11 +232,11 @@ public final class OnnxModel implements AutoCloseable {
         }
         StoredTensor t = stored(name);
         if (t.external()) {
-            throw new ModelFormatException(source + ": tensor '" + name + "' keeps its data in an external file,"
+            throw new ModelFormatException(source + ": tensor " + ModelFormatException.quote(name) + " keeps its data in an external file,"
                     + " which is not supported");
         }
         if (t.floats() == null && t.ints() == null && t.rawStart() < 0 && t.info().elements() > 0) {
-            throw new ModelFormatException(source + ": tensor '" + name + "' holds no data");
+            throw new ModelFormatException(source + ": tensor " + ModelFormatException.quote(name) + " holds no data");
         }
         return t;
     }
@@ -327,13 +327,13 @@ public final class OnnxModel implements AutoCloseable {
                 }
             }
             if (opType.isEmpty()) {
-                throw n.corrupt("node '" + name + "' has no operator");
+                throw n.corrupt("node " + ModelFormatException.quote(name) + " has no operator");
             }
             OnnxNode node = new OnnxNode(name, opType, domain, inputs, outputs);
             nodes.add(node);
             if (opType.equals("Constant") && value != null) {
                 if (outputs.size() != 1) {
-                    throw n.corrupt("Constant node '" + name + "' has " + outputs.size() + " outputs");
+                    throw n.corrupt("Constant node " + ModelFormatException.quote(name) + " has " + outputs.size() + " outputs");
                 }
                 add(tensor(value, outputs.get(0)), n);
             }
@@ -411,26 +411,26 @@ public final class OnnxModel implements AutoCloseable {
             long elements = 1;
             for (long d : shape) {
                 if (d < 0) {
-                    throw t.corrupt("tensor '" + name + "' has a negative dimension " + d);
+                    throw t.corrupt("tensor " + ModelFormatException.quote(name) + " has a negative dimension " + d);
                 }
                 try {
                     elements = Math.multiplyExact(elements, d);
                 } catch (ArithmeticException e) {
-                    throw t.corrupt("tensor '" + name + "' has an element count that overflows");
+                    throw t.corrupt("tensor " + ModelFormatException.quote(name) + " has an element count that overflows");
                 }
             }
             OnnxTensorInfo info = new OnnxTensorInfo(name, dataType, shape);
             if (rawStart >= 0) {
                 int size = OnnxTensorInfo.elementBytes(dataType);
                 if (size > 0 && (elements > rawLength || elements * size != rawLength)) {
-                    throw t.corrupt("tensor '" + name + "' of " + elements + " elements of type " + dataType
+                    throw t.corrupt("tensor " + ModelFormatException.quote(name) + " of " + elements + " elements of type " + dataType
                             + " has " + rawLength + " raw bytes");
                 }
             }
             float[] floats = null;
             if (floatData != null) {
                 if (floatData.size() != elements) {
-                    throw t.corrupt("tensor '" + name + "' of " + elements + " elements has " + floatData.size() + " floats");
+                    throw t.corrupt("tensor " + ModelFormatException.quote(name) + " of " + elements + " elements has " + floatData.size() + " floats");
                 }
                 floats = floatData.toArray();
             }
@@ -438,7 +438,7 @@ public final class OnnxModel implements AutoCloseable {
             if (intData != null) {
                 ints = intData.toArray();
                 if (ints.length != elements) {
-                    throw t.corrupt("tensor '" + name + "' of " + elements + " elements has " + ints.length + " integers");
+                    throw t.corrupt("tensor " + ModelFormatException.quote(name) + " of " + elements + " elements has " + ints.length + " integers");
                 }
             }
             return new StoredTensor(info, rawStart, rawLength, floats, ints, external);

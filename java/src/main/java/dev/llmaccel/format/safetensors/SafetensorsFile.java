@@ -101,7 +101,7 @@ public final class SafetensorsFile implements AutoCloseable {
     public SafetensorsTensorInfo tensorInfo(String name) throws ModelFormatException {
         SafetensorsTensorInfo t = tensors.get(name);
         if (t == null) {
-            throw new ModelFormatException(path + ": no tensor named '" + name + "'");
+            throw new ModelFormatException(path + ": no tensor named " + ModelFormatException.quote(name));
         }
         return t;
     }
@@ -116,7 +116,7 @@ public final class SafetensorsFile implements AutoCloseable {
             case "F32" -> DType.F32;
             case "F16" -> DType.F16;
             case "BF16" -> DType.BF16;
-            default -> throw new ModelFormatException(path + ": tensor '" + name + "' has type " + t.dtype()
+            default -> throw new ModelFormatException(path + ": tensor " + ModelFormatException.quote(name) + " has type " + t.dtype()
                     + "; only F32, F16 and BF16 are supported");
         };
         return Tensor.mapped(file, dataStart + t.begin(), dtype, t.shape());
@@ -157,7 +157,7 @@ public final class SafetensorsFile implements AutoCloseable {
             SafetensorsTensorInfo prev = byOffset.get(i - 1);
             SafetensorsTensorInfo cur = byOffset.get(i);
             if (cur.begin() < prev.end()) {
-                throw new ModelFormatException(path + ": tensors '" + prev.name() + "' and '" + cur.name() + "' overlap");
+                throw new ModelFormatException(path + ": tensors " + ModelFormatException.quote(prev.name()) + " and " + ModelFormatException.quote(cur.name()) + " overlap");
             }
         }
         return tensors;
@@ -170,7 +170,7 @@ public final class SafetensorsFile implements AutoCloseable {
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> m = it.next();
             if (!m.getValue().isTextual()) {
-                throw new ModelFormatException(path + ": __metadata__ value '" + m.getKey() + "' is not a string");
+                throw new ModelFormatException(path + ": __metadata__ value " + ModelFormatException.quote(m.getKey()) + " is not a string");
             }
             metadata.put(m.getKey(), m.getValue().asText());
         }
@@ -178,7 +178,7 @@ public final class SafetensorsFile implements AutoCloseable {
 
     private static SafetensorsTensorInfo readEntry(Path path, String name, JsonNode node, long dataBytes)
             throws ModelFormatException {
-        String where = path + ": tensor '" + name + "'";
+        String where = path + ": tensor " + ModelFormatException.quote(name);
         if (!node.isObject() || !node.path("dtype").isTextual() || !node.path("shape").isArray()
                 || !node.path("data_offsets").isArray() || node.path("data_offsets").size() != 2) {
             throw new ModelFormatException(where + " needs dtype, shape and two data_offsets");

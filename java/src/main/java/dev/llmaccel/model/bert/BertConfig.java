@@ -75,10 +75,23 @@ public record BertConfig(int vocabSize, int hidden, int layers, int heads, int i
                     intKey(c, "num_hidden_layers", configJson), intKey(c, "num_attention_heads", configJson),
                     intKey(c, "intermediate_size", configJson), intKey(c, "max_position_embeddings", configJson),
                     c.has("type_vocab_size") ? intKey(c, "type_vocab_size", configJson) : 2,
-                    (float) c.path("layer_norm_eps").asDouble(1e-12));
+                    layerNormEps(c, configJson));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(configJson + ": " + e.getMessage());
         }
+    }
+
+    /** layer_norm_eps, 1e-12 when absent (transformers' default); anything but a finite number >= 0 is refused. */
+    private static float layerNormEps(JsonNode c, Path file) throws ModelFormatException {
+        JsonNode v = c.get("layer_norm_eps");
+        if (v == null) {
+            return 1e-12f;
+        }
+        double eps = v.asDouble(Double.NaN);
+        if (!v.isNumber() || !(eps >= 0) || Double.isInfinite(eps) || Float.isInfinite((float) eps)) {
+            throw new ModelFormatException(file + ": 'layer_norm_eps' is " + v + ", not a finite number >= 0");
+        }
+        return (float) eps;
     }
 
     private static int intKey(JsonNode c, String key, Path file) throws ModelFormatException {

@@ -129,6 +129,11 @@ public final class BertModel implements AutoCloseable {
         }
         backend.pool(b.pooled(), b.x().view(batch, seq, hidden), mask, Pooling.MEAN);
         float[] flat = b.pooled().toFloatArray();
+        for (float x : flat) {
+            if (!Float.isFinite(x)) {  // never a "NaN" in someone's JSON or vector index
+                throw new IllegalStateException("embedding contains " + x + ": the model's weights or activations overflowed");
+            }
+        }
         float[][] out = new float[batch][hidden];
         for (int i = 0; i < batch; i++) {
             System.arraycopy(flat, i * hidden, out[i], 0, hidden);

@@ -1,6 +1,7 @@
 package dev.llmaccel.model.llama;
 
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.MemoryLimit;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.ArrayList;
@@ -22,7 +23,14 @@ final class Activations implements AutoCloseable {
     private final Tensor hb;     // (capacity, hiddenDim) gate, then silu(gate) * up
     private final Tensor hb2;    // (capacity, hiddenDim) up
 
+    /** Bytes of the buffers for capacity rows (Long.MAX_VALUE when that overflows). */
+    static long bytes(LlamaConfig c, int capacity) {
+        return MemoryLimit.product(capacity, 2L * c.dim() + 2L * c.queryDim() + 2L * c.kvDim() + 2L * c.hiddenDim(),
+                Float.BYTES);
+    }
+
     Activations(Backend backend, LlamaConfig c, int capacity) {
+        MemoryLimit.check(backend, bytes(c, capacity), "activations for " + capacity + " tokens", "use a smaller batch");
         this.c = c;
         try {
             x = buffer(backend, capacity, c.dim());

@@ -4,6 +4,7 @@ import dev.llmaccel.backend.RopeParams;
 import dev.llmaccel.backend.RopeStyle;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.format.gguf.GgufFile;
+import dev.llmaccel.format.gguf.GgufTensorInfo;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Locale;
@@ -29,11 +30,16 @@ final class LlamaGguf {
             default -> throw new ModelFormatException(gguf.path() + ": architecture '" + arch
                     + "' is not a Llama-family decoder this library runs (llama, qwen2, qwen3)");
         };
-        int dim = intKey(gguf, arch + ".embedding_length");
-        int heads = intKey(gguf, arch + ".attention.head_count");
-        int kvHeads = (int) gguf.getLong(arch + ".attention.head_count_kv", heads);
-        int headDim = (int) gguf.getLong(arch + ".attention.key_length", heads > 0 ? dim / heads : 0);
-        int rotaryDims = (int) gguf.getLong(arch + ".rope.dimension_count", headDim);
+        // Every integer is range-checked (a UINT64 of 2^32 + 4 must not wrap to 4), and the block
+        // count is checked against the tensors before anything is sized by it.
+        int dim = positiveKey(gguf, arch + ".embedding_length");
+        int heads = positiveKey(gguf, arch + ".attention.head_count");
+        int kvHeads = gguf.getInt(arch + ".attention.head_count_kv", 1, heads, heads);
+        int headDim = gguf.getInt(arch + ".attention.key_length", 1, Integer.MAX_VALUE, Math.max(1, dim / heads));
+        int rotaryDims = gguf.getInt(arch + ".rope.dimension_count", 0, headDim, headDim);
+        int hiddenDim = positiveKey(gguf, arch + ".feed_forward_length");
+        int layers = positiveKey(gguf, arch + ".block_count");
+        int contextLength = positiveKey(gguf, arch + ".context_length");
         if (!gguf.hasTensor("token_embd.weight")) {
             throw new ModelFormatException(gguf.path() + ": tensor token_embd.weight is missing");
         }
@@ -41,11 +47,9 @@ final class LlamaGguf {
         double theta = gguf.getDouble(arch + ".rope.freq_base", 10000.0);
         float[] factors = freqFactors(gguf, arch, theta, rotaryDims);
         try {
-            return new LlamaConfig(arch, dim,
-                    intKey(gguf, arch + ".feed_forward_length"),
-                    intKey(gguf, arch + ".block_count"),
+            return new LlamaConfig(arch, dim, hiddenDim, layers,
                     heads, kvHeads, headDim, Math.toIntExact(vocab),
-                    intKey(gguf, arch + ".context_length"),
+                    contextLength,
                     (float) gguf.getDouble(arch + ".attention.layer_norm_rms_epsilon"),
                     new RopeParams(style, theta, rotaryDims == headDim ? 0 : rotaryDims, factors),
                     gguf.hasTensor("blk.0.attn_q.bias"),
@@ -53,6 +57,57 @@ final class LlamaGguf {
                     !gguf.hasTensor("output.weight"));
         } catch (IllegalArgumentException | ArithmeticException e) {
             throw new ModelFormatException(gguf.path() + ": inconsistent model metadata: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The blocks whose tensors the file holds (blk.0 .. blk.N-1) must be the block count's: fewer is
+     * a model with missing layers, more one whose last layers would go unused (llama.cpp refuses both).
+     */
+    static void checkBlocks(GgufFile gguf, LlamaConfig c) throws ModelFormatException {
+        int layers = c.layers();
+        java.util.TreeSet<Integer> present = new java.util.TreeSet<>();  // not a BitSet: blk.2000000000 is one entry
+        for (GgufTensorInfo t : gguf.tensors()) {
+            String name = t.name();
+            if (name.startsWith("blk.")) {
+                int dot = name.indexOf('.', 4);
+                int block;
+                try {
+                    block = Integer.parseInt(name.substring(4, dot < 0 ? name.length() : dot));
+                } catch (NumberFormatException e) {
+                    block = -1;
+                }
+                if (block < 0) {
+                    throw new ModelFormatException(gguf.path() + ": tensor " + ModelFormatException.quote(name) + " is not named blk.<number>.<weight>");
+                }
+                present.add(block);
+            }
+        }
+        int blocks = present.isEmpty() ? 0 : present.last() + 1;
+        if (blocks != layers || present.size() != blocks) {
+            throw new ModelFormatException(gguf.path() + ": metadata " + c.architecture() + ".block_count is " + layers
+                    + ", but the file holds tensors of " + present.size() + " blocks"
+                    + (blocks == 0 ? "" : " (numbered up to blk." + (blocks - 1) + ")")
+                    + (blocks > layers ? ": the tensors of blocks " + layers + " and up would go unused" : ""));
+        }
+    }
+
+    /**
+     * Every tensor of the file must be one the model reads (the weights' names, and
+     * rope_freqs.weight, which the configuration reads): an unused one means the metadata
+     * describes another model than the tensors do, which llama.cpp refuses too.
+     */
+    static void checkAllUsed(GgufFile gguf, java.util.Set<String> used) throws ModelFormatException {
+        java.util.List<String> unused = new java.util.ArrayList<>();
+        for (GgufTensorInfo t : gguf.tensors()) {
+            if (!used.contains(t.name()) && !t.name().equals("rope_freqs.weight")) {
+                unused.add(t.name());
+            }
+        }
+        if (!unused.isEmpty()) {
+            throw new ModelFormatException(gguf.path() + ": " + unused.size() + " of its " + gguf.tensors().size()
+                    + " tensors are not used by a " + gguf.getString("general.architecture") + " model of this metadata: "
+                    + String.join(", ", unused.subList(0, Math.min(5, unused.size()))) + (unused.size() > 5 ? ", ..." : ""));
         }
     }
 
@@ -92,7 +147,7 @@ final class LlamaGguf {
                         gguf.getDouble(arch + ".rope.scaling.high_freq_factor", 4.0),
                         gguf.getLong(arch + ".rope.scaling.original_context_length", 8192));
             default:
-                throw new ModelFormatException(gguf.path() + ": rope scaling '" + type + "' is not supported");
+                throw new ModelFormatException(gguf.path() + ": rope scaling " + ModelFormatException.quote(type) + " is not supported");
         }
     }
 
@@ -121,11 +176,7 @@ final class LlamaGguf {
         return f;
     }
 
-    private static int intKey(GgufFile gguf, String key) throws ModelFormatException {
-        long v = gguf.getLong(key);
-        if (v <= 0 || v > Integer.MAX_VALUE) {
-            throw new ModelFormatException(gguf.path() + ": metadata " + key + " = " + v + " is out of range");
-        }
-        return (int) v;
+    private static int positiveKey(GgufFile gguf, String key) throws ModelFormatException {
+        return gguf.getInt(key, 1, Integer.MAX_VALUE);
     }
 }

@@ -7,7 +7,9 @@ import dev.llmaccel.format.gguf.GgufFile;
 import dev.llmaccel.tensor.MappedFile;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A Llama-family decoder (Llama 2/3, Mistral, Qwen2, Qwen3, SmolLM, TinyLlama) on one backend:
@@ -47,11 +49,31 @@ public final class LlamaModel implements AutoCloseable {
      * @throws UnsupportedOperationException when the backend has no kernel for a weight type of the file
      */
     public static LlamaModel fromGguf(GgufFile gguf, Backend backend) throws ModelFormatException {
+        return fromGguf(gguf, backend, false);
+    }
+
+    /**
+     * As {@link #fromGguf(GgufFile, Backend)}; with checkTensors, every weight is read once at load
+     * and one that holds NaN or infinity is a {@link ModelFormatException} naming the tensor (as
+     * llama.cpp's --check-tensors), instead of a model whose logits are NaN.
+     */
+    public static LlamaModel fromGguf(GgufFile gguf, Backend backend, boolean checkTensors) throws ModelFormatException {
         Objects.requireNonNull(gguf, "gguf");
         Objects.requireNonNull(backend, "backend");
         LlamaConfig config = LlamaGguf.config(gguf);
+        LlamaGguf.checkBlocks(gguf, config);  // before any array is sized by the block count
         String file = gguf.path().toString();
-        LlamaWeights weights = LlamaWeights.load(config, name -> gguf.hasTensor(name) ? gguf.tensor(name) : null, backend, file);
+        Set<String> used = new HashSet<>();
+        LlamaWeights weights = LlamaWeights.load(config, name -> {
+            used.add(name);
+            return gguf.hasTensor(name) ? gguf.tensor(name) : null;
+        }, backend, file, checkTensors);
+        try {
+            LlamaGguf.checkAllUsed(gguf, used);
+        } catch (ModelFormatException | RuntimeException e) {
+            weights.close();
+            throw e;
+        }
         return new LlamaModel(config, weights, backend, null);
     }
 
@@ -146,7 +168,10 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /** Frees device copies of the weights and unmaps an owned file; sessions must be closed first. */
+    /**
+     * Frees device copies of the weights and unmaps an owned file. Its sessions stop working
+     * (their calls throw {@link IllegalStateException}); close them too, to free their buffers.
+     */
     @Override
     public void close() {
         if (closed) {

@@ -4,6 +4,8 @@ import dev.llmaccel.attention.Attention;
 import dev.llmaccel.attention.AttentionConfig;
 import dev.llmaccel.attention.KvCache;
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.MemoryLimit;
+import dev.llmaccel.backend.MemoryLimitException;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import java.util.Arrays;
@@ -30,7 +32,9 @@ public final class LlamaSession implements AutoCloseable {
     private final int batchSize;
     private final int[] tokens;
     private int length;
-    private boolean closed;
+    private volatile boolean closed;
+    /** Set while a call runs: a session belongs to one thread at a time. */
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final Tensor normed;    // (1, dim) the last token after the final norm
     private final Tensor logits;    // (1, vocab)
@@ -43,6 +47,7 @@ public final class LlamaSession implements AutoCloseable {
         this.backend = backend;
         this.capacity = capacity;
         this.batchSize = batchSize;
+        checkMemory(c, backend, capacity, batchSize);
         this.tokens = new int[capacity];
         this.blocks = new Blocks(c, w, backend);
         this.attention = new Attention(backend, AttentionConfig.causal(c.heads(), c.kvHeads(), c.headDim()));
@@ -76,6 +81,24 @@ public final class LlamaSession implements AutoCloseable {
         this.logits = l;
         this.logitsRow = l.view(c.vocabSize());
         this.decodeRows = acts.rows(1);
+    }
+
+    /**
+     * Sizes the whole run state before any of it is allocated: a context the machine cannot hold
+     * is a {@link MemoryLimitException} here, not an OutOfMemoryError or a process the kernel kills
+     * halfway through zero-filling its cache.
+     */
+    private static void checkMemory(LlamaConfig c, Backend backend, int capacity, int batchSize) {
+        long bytes = MemoryLimit.sum(KvCache.bytes(c.layers(), 1, capacity, c.kvHeads(), c.headDim()),
+                Activations.bytes(c, batchSize), MemoryLimit.product(c.dim() + (long) c.vocabSize(), Float.BYTES));
+        String what = "a session of " + capacity + " tokens (KV cache of " + c.layers() + " layers, activations for "
+                + batchSize + " tokens)";
+        MemoryLimit.check(backend, bytes, what, "use a smaller context size");
+        long heap = Runtime.getRuntime().maxMemory();
+        if (4L * capacity > heap / 4) {  // the token list lives on the Java heap
+            throw new MemoryLimitException(what + " keeps its tokens in " + MemoryLimit.size(4L * capacity)
+                    + " of Java heap, more than a quarter of the " + MemoryLimit.size(heap) + " maximum: use a smaller context size");
+        }
     }
 
     /** The most tokens this session can hold. */
@@ -118,6 +141,15 @@ public final class LlamaSession implements AutoCloseable {
      * @throws IllegalStateException when the tokens do not fit in the remaining context; nothing changes then
      */
     public Tensor forward(int... ids) {
+        enter();
+        try {
+            return forwardOwned(ids);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private Tensor forwardOwned(int... ids) {
         checkInput(ids);
         Activations.Rows last = null;
         int start = length;
@@ -149,6 +181,15 @@ public final class LlamaSession implements AutoCloseable {
      * @throws IllegalStateException when the tokens do not fit in the remaining context; nothing changes then
      */
     public Tensor forwardAll(int... ids) {
+        enter();
+        try {
+            return forwardAllOwned(ids);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private Tensor forwardAllOwned(int... ids) {
         checkInput(ids);
         int start = length;
         Tensor out = backend.allocate(DType.F32, ids.length, c.vocabSize());
@@ -171,11 +212,24 @@ public final class LlamaSession implements AutoCloseable {
 
     /** Forgets the tokens from position length on (keeps the first length), to reuse a shared prefix. */
     public void truncate(int newLength) {
-        checkOpen();
-        if (newLength < 0 || newLength > length) {
-            throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
+        enter();
+        try {
+            checkOpen();
+            if (newLength < 0 || newLength > length) {
+                throw new IllegalArgumentException("cannot truncate " + length + " tokens to " + newLength);
+            }
+            rewind(newLength);
+        } finally {
+            busy.set(false);
         }
-        rewind(newLength);
+    }
+
+    /** Marks the session busy for this thread's call; another thread's call in flight is an exception. */
+    private void enter() {
+        if (!busy.compareAndSet(false, true)) {
+            throw new IllegalStateException("the session is in use by another thread: a LlamaSession belongs to one"
+                    + " thread at a time (give each thread a session of its own)");
+        }
     }
 
     /** Forgets every token. */
@@ -249,6 +303,9 @@ public final class LlamaSession implements AutoCloseable {
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("session is closed");
+        }
+        if (w.isClosed()) {
+            throw new IllegalStateException("the model is closed: its sessions cannot run");
         }
     }
 }

@@ -45,6 +45,7 @@ final class LlamaWeights implements AutoCloseable {
     final Tensor output;         // (vocab, dim); the embedding table when tied
     private final List<Tensor> owned;
     private final long bytes;
+    private volatile boolean closed;
 
     private LlamaWeights(Tensor tokenEmbedding, Layer[] layers, Tensor outputNorm, Tensor output, List<Tensor> owned,
             long bytes) {
@@ -64,7 +65,16 @@ final class LlamaWeights implements AutoCloseable {
      * @throws UnsupportedOperationException when the backend has no kernel for a weight's type
      */
     static LlamaWeights load(LlamaConfig c, Source source, Backend backend, String file) throws ModelFormatException {
-        Loader l = new Loader(source, backend, file);
+        return load(c, source, backend, file, false);
+    }
+
+    /**
+     * As {@link #load(LlamaConfig, Source, Backend, String)}; with checkValues, every weight is
+     * also read through once and one holding NaN or infinity is refused (llama.cpp's --check-tensors).
+     */
+    static LlamaWeights load(LlamaConfig c, Source source, Backend backend, String file, boolean checkValues)
+            throws ModelFormatException {
+        Loader l = new Loader(source, backend, file, checkValues);
         try {
             Tensor embedding = l.matrix("token_embd.weight", c.vocabSize(), c.dim(), Op.EMBEDDING);
             Layer[] layers = new Layer[c.layers()];
@@ -120,8 +130,14 @@ final class LlamaWeights implements AutoCloseable {
         return bytes - tokenEmbedding.bytes() + tokenEmbedding.bytes() / tokenEmbedding.dim(0);
     }
 
+    /** Whether {@link #close()} ran: the model is closed, and its sessions must not run. */
+    boolean isClosed() {
+        return closed;
+    }
+
     @Override
     public void close() {
+        closed = true;
         owned.forEach(Tensor::close);
     }
 
@@ -130,13 +146,15 @@ final class LlamaWeights implements AutoCloseable {
         private final Source source;
         private final Backend backend;
         private final String file;
+        private final boolean checkValues;
         final List<Tensor> owned = new ArrayList<>();
         long bytes;
 
-        Loader(Source source, Backend backend, String file) {
+        Loader(Source source, Backend backend, String file, boolean checkValues) {
             this.source = source;
             this.backend = backend;
             this.file = file;
+            this.checkValues = checkValues;
         }
 
         Tensor matrix(String name, long rows, long cols, Op op) throws ModelFormatException {
@@ -168,8 +186,34 @@ final class LlamaWeights implements AutoCloseable {
                 throw new ModelFormatException(file + ": tensor " + name + " has shape " + Arrays.toString(t.shape())
                         + ", the model's configuration needs " + Arrays.toString(shape));
             }
+            if (checkValues) {
+                checkFinite(name, t);
+            }
             bytes += t.bytes();
             return t;
+        }
+
+        /** Throws when t holds NaN or infinity; reads it a piece of about a million values at a time. */
+        private void checkFinite(String name, Tensor t) throws ModelFormatException {
+            long rows = t.rank() == 1 ? 1 : t.dim(0);
+            long rowLength = t.elements() / Math.max(1, rows);
+            long step = Math.max(1, (1 << 20) / Math.max(1, rowLength));
+            for (long r = 0; r < rows; r += step) {
+                float[] values;
+                if (t.rank() == 1) {
+                    values = t.toFloatArray();
+                } else {
+                    try (Tensor part = t.rows(r, Math.min(step, rows - r))) {
+                        values = part.toFloatArray();
+                    }
+                }
+                for (int i = 0; i < values.length; i++) {
+                    if (!Float.isFinite(values[i])) {
+                        throw new ModelFormatException(file + ": tensor " + name + " holds " + values[i] + " at element "
+                                + (r * rowLength + i) + " (checked because tensors are checked at load)");
+                    }
+                }
+            }
         }
 
         private Tensor place(Tensor t) {

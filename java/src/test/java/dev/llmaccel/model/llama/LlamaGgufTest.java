@@ -198,7 +198,7 @@ class LlamaGgufTest {
             minimalLlama(w, 64, 3);  // 3 heads do not divide 64
         }
         String[][] cases = {{gpt2.toString(), "architecture 'gpt2'"}, {missingKey.toString(), "llama.attention.head_count"},
-                {missingTensor.toString(), "blk.0.attn_norm.weight"}, {misshapen.toString(), "inconsistent"}};
+                {missingTensor.toString(), "llama.block_count is 1, but the file holds tensors of 0 blocks"}, {misshapen.toString(), "inconsistent"}};
         for (String[] c : cases) {
             try (GgufFile gguf = GgufFile.open(Path.of(c[0]))) {
                 ModelFormatException e = assertThrows(ModelFormatException.class, () -> LlamaModel.fromGguf(gguf, cpu), c[0]);
