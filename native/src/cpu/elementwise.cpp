@@ -1,6 +1,7 @@
 // Elementwise ops and softmax: the entry points, which split the work among the pool's threads and
 // run the kernels of the level in effect (elementwise_simd.cpp). The ops of the elementwise family
 // (Java's Op.isElementwise()) share one entry point and a table, below.
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 
