@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.llmaccel.backend.Backend;
 import dev.llmaccel.backend.Backends;
+import dev.llmaccel.backend.MemoryLimitException;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
 import org.junit.jupiter.api.AfterEach;
@@ -50,9 +51,9 @@ class AttentionBadInputTest {
         rejects(IllegalArgumentException.class, () -> attention.newCache(2, -1, 16), "positive");
         rejects(IllegalArgumentException.class, () -> attention.newCache(2, 1, 0), "positive");
         long before = dev.llmaccel.binding.cpu.CpuRuntime.llm_host_bytes_in_use();
-        // 2^52 bytes per layer: the allocation cannot succeed, and nothing may stay allocated.
-        rejects(OutOfMemoryError.class, () -> new Attention(backend, AttentionConfig.causal(1 << 20, 1 << 20, 1 << 10))
-                .newCache(2, 1, 1 << 20), "native allocation");
+        // 2^52 bytes per layer: refused by its size before any allocation, and nothing stays allocated.
+        rejects(MemoryLimitException.class, () -> new Attention(backend, AttentionConfig.causal(1 << 20, 1 << 20, 1 << 10))
+                .newCache(2, 1, 1 << 20), "limit");
         assertEquals(before, dev.llmaccel.binding.cpu.CpuRuntime.llm_host_bytes_in_use());
     }
 
