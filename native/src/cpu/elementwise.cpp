@@ -1,7 +1,6 @@
 // Elementwise ops and softmax: the entry points, which split the work among the pool's threads and
 // run the kernels of the level in effect (elementwise_simd.cpp). The ops of the elementwise family
 // (Java's Op.isElementwise()) share one entry point and a table, below.
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 
@@ -35,30 +34,11 @@ extern "C" int llm_add(float* out, const float* a, const float* b, int64_t n, in
     });
 }
 
-namespace {
-
-// A row holding +inf: softmax's limit gives the +inf entries all the weight, shared evenly, where
-// exp(x - max) would be exp(inf - inf) = NaN. Returns false (and writes nothing) for other rows.
-// Here, not in a *_simd.cpp file: a helper shared by translation units of different target flags
-// could be linked in another level's form.
-bool one_hot_of_infinities(float* y, const float* x, int64_t d) {
-    int64_t count = 0;
-    for (int64_t c = 0; c < d; c++) count += x[c] == INFINITY ? 1 : 0;
-    if (count == 0) return false;
-    for (int64_t c = 0; c < d; c++) y[c] = x[c] == INFINITY ? 1.0f / (float)count : 0.0f;
-    return true;
-}
-
-}  // namespace
-
 extern "C" int llm_softmax(float* out, const float* x, int64_t n, int64_t d) {
     return llm::guarded([&]() -> int {
         const llm::ElementwiseKernels& kern = LLM_AT_LEVEL(kElementwiseKernels);
         llm::parallel_for(n, row_grain(d), [&](int64_t r0, int64_t r1) {
-            for (int64_t r = r0; r < r1; r++) {
-                if (one_hot_of_infinities(out + r * d, x + r * d, d)) continue;
-                kern.softmax_row(out + r * d, x + r * d, d);
-            }
+            for (int64_t r = r0; r < r1; r++) kern.softmax_row(out + r * d, x + r * d, d);
         });
         return LLM_OK;
     });

@@ -34,7 +34,16 @@ void softmax_row(float* y, const float* x, int64_t d) {
     const Vec neg_inf = set1(-__builtin_inff());
     Vec mv = neg_inf;
     for_lanes(d, [&](int64_t i, auto lanes) { mv = max(mv, keep(load(x + i, lanes), neg_inf, lanes)); });
-    const Vec top = set1(hmax(mv));
+    const float top_value = hmax(mv);
+    if (top_value == __builtin_inff()) {
+        // A row holding +inf: softmax's limit gives the +inf entries all the weight, shared
+        // evenly, where exp(x - max) would be exp(inf - inf) = NaN.
+        int64_t count = 0;
+        for (int64_t c = 0; c < d; c++) count += x[c] == top_value ? 1 : 0;
+        for (int64_t c = 0; c < d; c++) y[c] = x[c] == top_value ? 1.0f / (float)count : 0.0f;
+        return;
+    }
+    const Vec top = set1(top_value);
     SumD sum;
     for_lanes(d, [&](int64_t i, auto lanes) {
         const Vec e = keep(exp(load(x + i, lanes) - top), zero(), lanes);
