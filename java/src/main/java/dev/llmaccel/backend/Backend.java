@@ -593,7 +593,7 @@ public abstract class Backend implements AutoCloseable {
         // model that overflowed, which must not go on as token after token of id 0.
         try (Tensor chosen = logits.rows(token[0], 1)) {
             if (Float.isNaN(chosen.toFloatArray()[0])) {
-                throw new IllegalStateException("logits contain NaN: the model's weights or activations overflowed");
+                throw new NonFiniteResultException("logits contain NaN: the model's weights or activations overflowed");
             }
         }
         return token[0];

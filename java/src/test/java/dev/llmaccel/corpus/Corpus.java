@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.llmaccel.backend.NonFiniteResultException;
 import dev.llmaccel.format.ModelFormatException;
 import dev.llmaccel.generation.PromptTooLongException;
 import java.io.IOException;
@@ -92,12 +93,8 @@ public final class Corpus {
         } catch (UnsupportedOperationException | PromptTooLongException e) {
             assertCleanMessage(c, e);
             return;
-        } catch (IllegalStateException e) {
-            // Weights that overflow: sampling refuses NaN logits (issue 14 item 5), as documented.
-            if (e.getMessage() == null || !e.getMessage().startsWith("logits contain NaN")) {
-                throw new AssertionFailedError(c.name() + ": " + e.getClass().getName() + " instead of a clean error: "
-                        + truncated(e.getMessage()), e);
-            }
+        } catch (NonFiniteResultException e) {
+            // Weights that overflow: NaN logits and non-finite embeddings are refused (issue 14 item 5).
             assertCleanMessage(c, e);
             return;
         } catch (Throwable t) {

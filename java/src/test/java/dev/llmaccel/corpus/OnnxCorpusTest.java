@@ -46,12 +46,8 @@ class OnnxCorpusTest {
     private static final String SENTENCE = "A corrupt file must fail cleanly.";
     private static final long SEED = 0x6f6e_6e78L;
 
-    /** See {@link GgufCorpusTest}: failing cases another item of issue 14 fixes. */
-    private static final Map<String, String> KNOWN_DEFECTS = Map.of(
-            "initializer 2 'embeddings.position_embeddings.weight' raw_data[0] NaN", "issue 14 item 5: NaN embedding",
-            "initializer 51 'encoder.layer.4.attention.output.LayerNorm.bias' raw_data[0] NaN",
-            "issue 14 item 5: NaN embedding",
-            "initializer 101 'onnx::MatMul_864' raw_data[0] NaN", "issue 14 item 5: NaN embedding");
+    /** See {@link GgufCorpusTest}; none left since NaN weights give NonFiniteResultException (issue 14 item 5). */
+    private static final Map<String, String> KNOWN_DEFECTS = Map.of();
 
     @TempDir
     static Path dir;

@@ -3,6 +3,7 @@ package dev.llmaccel.model.bert;
 import dev.llmaccel.attention.Attention;
 import dev.llmaccel.attention.AttentionConfig;
 import dev.llmaccel.backend.Backend;
+import dev.llmaccel.backend.NonFiniteResultException;
 import dev.llmaccel.backend.Pooling;
 import dev.llmaccel.tensor.DType;
 import dev.llmaccel.tensor.Tensor;
@@ -131,7 +132,7 @@ public final class BertModel implements AutoCloseable {
         float[] flat = b.pooled().toFloatArray();
         for (float x : flat) {
             if (!Float.isFinite(x)) {  // never a "NaN" in someone's JSON or vector index
-                throw new IllegalStateException("embedding contains " + x + ": the model's weights or activations overflowed");
+                throw new NonFiniteResultException("embedding contains " + x + ": the model's weights or activations overflowed");
             }
         }
         float[][] out = new float[batch][hidden];

@@ -44,11 +44,8 @@ class SafetensorsCorpusTest {
     private static final String QUERY = "encoder.layer.0.attention.self.query.weight";
     private static final String LAST = "encoder.layer.1.output.LayerNorm.bias";
 
-    /** See GgufCorpusTest: failing cases another item of issue 14 fixes. */
-    private static final Map<String, String> KNOWN_DEFECTS = Map.of(
-            "data word embeddings all NaN", "issue 14 item 5: NaN embedding",
-            "data word embeddings one NaN", "issue 14 item 5: NaN embedding",
-            "data word embedding of 'the' +inf", "issue 14 item 5: NaN embedding");
+    /** See GgufCorpusTest; none left since NaN weights give NonFiniteResultException (issue 14 item 5). */
+    private static final Map<String, String> KNOWN_DEFECTS = Map.of();
 
     @TempDir
     static Path dir;
